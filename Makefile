@@ -1,0 +1,61 @@
+# Every target installs what it needs on first use: `make test` and `make run` work on a
+# fresh clone with nothing but python3 (3.11-3.13) and network access to PyPI.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+NB ?=
+# Smoke runs: offline stand-ins, no network, one thread per process (two processes on two cores).
+SMOKE := TFAT_MODE=smoke MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
+         OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 tests/offline.sh
+WORKERS ?= 2
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
+         --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help setup lab run test unit outputs bench lint clean
+
+help:
+	@echo "make run    execute every notebook (or NB=path) in smoke mode, one line each"
+	@echo "make test   unit tests + every notebook re-executed by nbval in smoke mode"
+	@echo "make lab    JupyterLab on the repository (full mode unless TFAT_MODE=smoke)"
+	@echo "make outputs  re-execute notebooks (or NB=path) and commit-ready outputs in place"
+	@echo "make bench  timing ratios (benchmarks/)   make lint  ruff"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[lab,dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+run: $(STAMP)
+	@mkdir -p build
+	$(SMOKE) $(PY) -m common.notebooks run $(NB)
+
+test: $(STAMP)
+	@mkdir -p build && rm -f build/network.log
+	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) \
+	  --dist loadscope $(NBVAL) --durations=15 tests $(or $(NB),$(wildcard course*/week*/*.ipynb))
+
+unit: $(STAMP)
+	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) tests
+
+outputs: $(STAMP)
+	TFAT_MODE=smoke MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 tests/offline.sh \
+	  $(PY) -m common.notebooks run --inplace $(NB)
+
+bench: $(STAMP)
+	@ls benchmarks/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }; \
+	for f in benchmarks/*.py; do echo "== $$f"; TF_CPP_MIN_LOG_LEVEL=2 $(PY) $$f || exit 1; done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check common tests
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,158 @@
+"""Run mode, settings, seeding and the environment a notebook runs in.
+
+The mode is the only global state of `common`. It is read from the environment
+variable ``TFAT_MODE``:
+
+* ``full`` (default): real datasets and pretrained weights, the course's settings.
+* ``smoke``: no network at all; small package-shipped or generated data, few epochs.
+
+Notebooks state each setting once with :func:`pick`, so a reader sees both values::
+
+    EPOCHS = common.env.pick(full=20, smoke=2)
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import random
+import socket
+import sys
+import threading
+import time
+
+MODES = ("full", "smoke")
+MODE_VARIABLE = "TFAT_MODE"
+
+# Hosts that serve the datasets and weights the notebooks download in full mode.
+PROBE_HOSTS = (("storage.googleapis.com", 443), ("www.kaggle.com", 443))
+
+_online_cache: dict[tuple, tuple[float, bool]] = {}
+
+
+def mode() -> str:
+    """Return the current mode, ``"full"`` or ``"smoke"``, read from ``TFAT_MODE``.
+
+    Raises:
+        ValueError: if ``TFAT_MODE`` holds anything else.
+    """
+    value = os.environ.get(MODE_VARIABLE, "full").strip().lower() or "full"
+    if value not in MODES:
+        raise ValueError(
+            f"{MODE_VARIABLE}={os.environ[MODE_VARIABLE]!r} is not a mode; use one of {MODES}"
+        )
+    return value
+
+
+MODE = mode()
+
+
+def is_smoke() -> bool:
+    """True when running in smoke mode (offline stand-ins, tiny settings)."""
+    return mode() == "smoke"
+
+
+def pick(*, full, smoke):
+    """Return ``full`` or ``smoke`` according to the current mode.
+
+    Example: ``EPOCHS = pick(full=20, smoke=2)``.
+    """
+    return smoke if is_smoke() else full
+
+
+def seed_everything(seed: int = 42, *, deterministic: bool = True) -> int:
+    """Seed Python, NumPy, TensorFlow and Keras; optionally make TF ops deterministic.
+
+    Args:
+        seed: a non-negative integer.
+        deterministic: also call ``tf.config.experimental.enable_op_determinism()``
+            (same results on each run, at some cost in speed on GPUs).
+
+    Returns:
+        The seed, so a notebook can print it.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)  # also seeds TensorFlow's global generator
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    return seed
+
+
+def is_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def accelerator() -> str:
+    """Return ``"tpu"``, ``"gpu"`` or ``"cpu"``: the best accelerator this machine shows.
+
+    TPU detection is cheap and does not initialise the TPU system: it looks for the
+    Colab/Cloud TPU VM device files or the older ``COLAB_TPU_ADDR`` variable.
+    """
+    if has_tpu():
+        return "tpu"
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        return "gpu"
+    return "cpu"
+
+
+def has_tpu() -> bool:
+    """True when a TPU looks reachable: TPU VM device files (``/dev/accel*``) or the
+    ``TPU_NAME`` / ``TPU_ACCELERATOR_TYPE`` / older ``COLAB_TPU_ADDR`` variables."""
+    names = ("COLAB_TPU_ADDR", "TPU_NAME", "TPU_ACCELERATOR_TYPE")
+    return any(os.environ.get(n) for n in names) or bool(glob.glob("/dev/accel*"))
+
+
+def online(timeout: float = 2.0, *, refresh: bool = False) -> bool:
+    """Return True if the dataset and weight servers can be reached.
+
+    The probe opens one TCP connection per host in :data:`PROBE_HOSTS` (name lookup
+    included) and gives up after ``timeout`` seconds in all, so it never hangs. The
+    answer is cached for five minutes; ``refresh=True`` probes again.
+
+    Smoke mode never needs the network, and this function is not called there.
+    """
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    key = PROBE_HOSTS
+    cached = _online_cache.get(key)
+    if cached and not refresh and time.monotonic() - cached[0] < 300:
+        return cached[1]
+
+    result = {"ok": False}
+
+    def probe():
+        for host, port in PROBE_HOSTS:
+            try:
+                with socket.create_connection((host, port), timeout=timeout):
+                    result["ok"] = True
+                    return
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout)  # name lookups ignore socket timeouts: bound them here
+    _online_cache[key] = (time.monotonic(), result["ok"])
+    return result["ok"]
+
+
+def describe() -> str:
+    """One line naming the mode, TensorFlow/Keras versions and the accelerator."""
+    import keras
+    import tensorflow as tf
+
+    where = "Colab" if is_colab() else "local"
+    return (
+        f"mode={mode()} | TensorFlow {tf.__version__} | Keras {keras.__version__} | "
+        f"{accelerator().upper()} | {where}"
+    )

@@ -1,0 +1,156 @@
+"""Pick the distribution strategy for this machine, and describe it in one line.
+
+Order of preference in :func:`get_strategy`:
+
+1. ``MultiWorkerMirroredStrategy`` when ``TF_CONFIG`` names two or more workers;
+2. ``MirroredStrategy`` over ``logical_cpus`` logical CPU devices, when asked (tests,
+   teaching mirrored code on a laptop);
+3. ``TPUStrategy`` on a Colab/Cloud TPU VM (``tpu="local"``) or the older
+   ``COLAB_TPU_ADDR`` address; any failure falls through with a printed reason;
+4. ``MirroredStrategy`` over all GPUs when there are several;
+5. the default strategy (one device: the GPU if there is one, else the CPU).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+from common import env
+
+
+def tf_config_workers() -> list[str]:
+    """Worker addresses named by the ``TF_CONFIG`` variable (empty if unset).
+
+    Raises:
+        ValueError: ``TF_CONFIG`` is not JSON or has no usable ``cluster``.
+    """
+    raw = os.environ.get("TF_CONFIG", "").strip()
+    if not raw:
+        return []
+    try:
+        config = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"TF_CONFIG is not valid JSON: {err}") from err
+    workers = config.get("cluster", {}).get("worker", []) if isinstance(config, dict) else None
+    if not isinstance(workers, list):
+        raise ValueError("TF_CONFIG['cluster']['worker'] must be a list of 'host:port' strings")
+    return [str(w) for w in workers]
+
+
+def configure_logical_cpus(n: int) -> list:
+    """Split the first physical CPU into ``n`` logical devices; return the logical CPUs.
+
+    Must run before TensorFlow initialises its runtime (before the first op or device
+    query of the process). If the runtime is already initialised with at least ``n``
+    logical CPUs this is a no-op; with fewer it raises ``RuntimeError`` saying to restart.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"logical_cpus must be a positive int, got {n!r}")
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    current = tf.config.get_logical_device_configuration(cpu)
+    if current is None or len(current) != n:
+        try:
+            tf.config.set_logical_device_configuration(
+                cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(n)]
+            )
+        except RuntimeError as err:
+            have = len(tf.config.list_logical_devices("CPU"))
+            if have >= n:
+                return tf.config.list_logical_devices("CPU")[:n]
+            raise RuntimeError(
+                f"cannot split the CPU into {n} logical devices: TensorFlow is already "
+                f"initialised with {have}. Call get_strategy(logical_cpus={n}) before any "
+                "other TensorFlow call (restart the kernel and run it first)."
+            ) from err
+    return tf.config.list_logical_devices("CPU")[:n]
+
+
+def _tpu_strategy():
+    """Return a TPUStrategy, or None (with a printed reason) when no TPU can be used."""
+    import tensorflow as tf
+
+    address = os.environ.get("COLAB_TPU_ADDR")
+    tpu = f"grpc://{address}" if address else os.environ.get("TPU_NAME", "local")
+    try:
+        if address:  # the old TPU Node runtime: TF would retry a dead address for minutes
+            host, _, port = address.rpartition(":")
+            socket.create_connection((host, int(port)), timeout=2).close()
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
+        if tpu != "local":
+            tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver)
+    except Exception as err:  # noqa: BLE001 - any TPU failure means: fall back
+        reason = (str(err).strip().splitlines() or [""])[0][:200]
+        print(
+            f"TPU not usable ({type(err).__name__}: {reason}); falling back to GPU/CPU. "
+            "On Colab pick Runtime > Change runtime type > TPU and install TensorFlow 2.20 "
+            "with the TPU cell of the TPU notebook."
+        )
+        return None
+
+
+def get_strategy(logical_cpus: int | None = None):
+    """Return the best ``tf.distribute`` strategy for this machine (see module doc).
+
+    Args:
+        logical_cpus: if given, split the CPU into this many logical devices and mirror
+            over them (must be the process's first TensorFlow call; see
+            :func:`configure_logical_cpus`). Ignored when ``TF_CONFIG`` names workers.
+    """
+    if logical_cpus is not None and (
+        isinstance(logical_cpus, bool) or not isinstance(logical_cpus, int) or logical_cpus < 1
+    ):
+        raise ValueError(f"logical_cpus must be a positive int or None, got {logical_cpus!r}")
+    workers = tf_config_workers()
+    if len(workers) > 1:
+        import tensorflow as tf
+
+        if logical_cpus is not None:
+            configure_logical_cpus(logical_cpus)
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if logical_cpus is not None:
+        import tensorflow as tf
+
+        devices = configure_logical_cpus(logical_cpus)
+        return tf.distribute.MirroredStrategy([d.name for d in devices])
+    if env.has_tpu():
+        strategy = _tpu_strategy()
+        if strategy is not None:
+            return strategy
+    import tensorflow as tf
+
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy([g.name for g in gpus])
+    return tf.distribute.get_strategy()
+
+
+def describe(strategy) -> str:
+    """One line: the strategy's class, its number of replicas and their devices."""
+    import tensorflow as tf
+
+    if not isinstance(strategy, tf.distribute.Strategy):
+        raise TypeError(f"strategy must be a tf.distribute.Strategy, got {type(strategy).__name__}")
+    aliases = {
+        "_DefaultDistributionStrategy": "default strategy",
+        "CollectiveAllReduceStrategy": "MultiWorkerMirroredStrategy",
+    }
+    name = aliases.get(type(strategy).__name__, type(strategy).__name__)
+    try:
+        devices = list(strategy.extended.worker_devices)
+    except RuntimeError:  # the default strategy: whatever device TF places ops on
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = [gpus[0].name if gpus else tf.config.list_logical_devices("CPU")[0].name]
+    short = [d.split("/")[-1].replace("device:", "") for d in devices]
+    n = strategy.num_replicas_in_sync
+    where = ", ".join(short) if short else "one device"
+    text = f"{name}: {n} replica{'s' if n != 1 else ''} in sync on {where}"
+    workers = tf_config_workers()
+    if name == "MultiWorkerMirroredStrategy" and workers:
+        text += f" ({len(workers)} workers)"
+    return text

@@ -1,0 +1,204 @@
+"""Figures the notebooks share: training histories, image grids, model graphs.
+
+Every function draws one titled, labelled matplotlib figure and returns it; call
+``plt.show()`` (or let Jupyter display it) afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+
+
+def _history_dict(history) -> dict[str, list[float]]:
+    data = getattr(history, "history", history)  # keras History or a plain dict
+    if not isinstance(data, dict) or not data:
+        raise TypeError("history must be a keras History or a non-empty dict of lists")
+    return {k: list(map(float, v)) for k, v in data.items()}
+
+
+def plot_history(history, metrics=None, title: str = "Training history"):
+    """Plot each metric per epoch, with its ``val_`` twin on the same axes.
+
+    Args:
+        history: ``model.fit``'s History, or a dict ``{name: [value per epoch]}``.
+        metrics: names to plot (default: every name without the ``val_`` prefix).
+        title: figure title.
+    """
+    import matplotlib.pyplot as plt
+
+    data = _history_dict(history)
+    if metrics is None:
+        metrics = [k for k in data if not k.startswith("val_")]
+    elif isinstance(metrics, str):
+        metrics = [metrics]
+    missing = [m for m in metrics if m not in data]
+    if missing:
+        raise ValueError(f"metrics {missing} not in history; it has {sorted(data)}")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3), squeeze=False)
+    for ax, name in zip(axes[0], metrics, strict=True):
+        epochs = np.arange(1, len(data[name]) + 1)
+        ax.plot(epochs, data[name], "o-", label="train")
+        if f"val_{name}" in data:
+            ax.plot(epochs, data[f"val_{name}"], "s--", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.set_title(name)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_images(
+    images,
+    labels=None,
+    predictions=None,
+    class_names=None,
+    ncols: int = 8,
+    title: str | None = None,
+    size: float = 1.4,
+):
+    """Show images in a grid, titled with their label (and prediction, red when wrong).
+
+    Args:
+        images: array ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)``; uint8 or floats.
+        labels: optional ints ``(N,)``.
+        predictions: optional ints ``(N,)``, shown as ``label→prediction``.
+        class_names: optional names indexed by label.
+        ncols: images per row.
+        title: figure title.
+        size: inches per image.
+    """
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(f"images must be a non-empty (N, H, W[, C]) array, got {images.shape}")
+    if not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
+    n = len(images)
+    for arg, value in (("labels", labels), ("predictions", predictions)):
+        if value is not None and len(value) != n:
+            raise ValueError(f"{arg} has {len(value)} entries for {n} images")
+
+    def name(i):
+        return class_names[int(i)] if class_names is not None else str(int(i))
+
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows + 0.4), squeeze=False
+    )
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= n:
+            continue
+        ax.imshow(images[k], cmap="gray" if images.ndim == 3 else None)
+        if labels is not None and predictions is not None:
+            wrong = int(labels[k]) != int(predictions[k])
+            ax.set_title(
+                f"{name(labels[k])}→{name(predictions[k])}",
+                fontsize=8,
+                color="red" if wrong else "black",
+            )
+        elif labels is not None:
+            ax.set_title(name(labels[k]), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _shape_text(layer) -> str:
+    try:
+        shape = layer.output.shape
+    except (AttributeError, ValueError):
+        return ""
+    return str(tuple(shape)).replace("None", "?")
+
+
+def plot_model(model, title: str | None = None):
+    """Draw a functional or Sequential model's layer graph: one box per layer with its
+    class and output shape, arrows from inputs to outputs.
+
+    ``keras.utils.plot_model`` draws the same with Graphviz when the ``dot`` program and
+    ``pydot`` are installed (as on Colab); this version needs only matplotlib.
+    """
+    import keras
+    import matplotlib.pyplot as plt
+
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    if not model.built:
+        raise ValueError("model must be built (give it a keras.Input) before plotting")
+    layers = list(model.layers)
+    if isinstance(model, keras.Sequential) or not hasattr(model, "inputs"):
+        parents = {id(b): [a] for a, b in zip(layers, layers[1:], strict=False)}
+    else:
+        parents = {}
+        for layer in layers:
+            inbound = []
+            for node in getattr(layer, "_inbound_nodes", []):
+                for t in node.input_tensors:
+                    history = getattr(t, "_keras_history", None)
+                    if history is not None and history.operation in layers:
+                        inbound.append(history.operation)
+            parents[id(layer)] = inbound
+    depth = {}
+    for layer in layers:  # model.layers is in topological order
+        ps = parents.get(id(layer), [])
+        depth[id(layer)] = 1 + max((depth[id(p)] for p in ps), default=-1)
+    rows: dict[int, list] = {}
+    for layer in layers:
+        rows.setdefault(depth[id(layer)], []).append(layer)
+    width = max(len(r) for r in rows.values())
+    fig, ax = plt.subplots(figsize=(2.6 * width + 0.5, 0.9 * len(rows) + 0.6))
+    pos = {}
+    for d, row in rows.items():
+        for i, layer in enumerate(row):
+            pos[id(layer)] = ((i + 0.5) * width / len(row), -d)
+    for layer in layers:
+        for p in parents.get(id(layer), []):
+            (x0, y0), (x1, y1) = pos[id(p)], pos[id(layer)]
+            bend = 0.0 if y0 - y1 == 1 else 0.3  # skip connections curve around boxes
+            ax.annotate(
+                "",
+                xy=(x1, y1 + 0.25),
+                xytext=(x0, y0 - 0.25),
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": "0.4",
+                    "connectionstyle": f"arc3,rad={bend}",
+                },
+            )
+    for layer in layers:
+        x, y = pos[id(layer)]
+        ax.text(
+            x,
+            y,
+            f"{layer.name} ({type(layer).__name__})\n{_shape_text(layer)}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox={"boxstyle": "round", "facecolor": "#e8f0fe", "edgecolor": "#4a6fa5"},
+        )
+    ax.set_xlim(0, width)
+    ax.set_ylim(-len(rows) + 0.4, 0.6)
+    ax.axis("off")
+    ax.set_title(title or f"{model.name}: {model.count_params():,} parameters")
+    fig.tight_layout()
+    return fig
+
+
+def graphviz_available() -> bool:
+    """True when ``keras.utils.plot_model`` can run (``pydot`` and Graphviz's ``dot``)."""
+    try:
+        import pydot  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("dot") is not None

@@ -1,0 +1,110 @@
+"""common.notebooks executes notebooks headless; its kernels run behind the network guard."""
+
+import os
+
+import nbformat
+import pytest
+
+from common import notebooks
+
+
+def _write(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata = {"widgets": {"state": {}}, "colab": {"name": "x"}}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_run_reports_pass_and_fail_and_cleans(tmp_path, capsys):
+    good = _write(
+        tmp_path / "good.ipynb",
+        "import os; print(os.getcwd())",
+        "import common.env as e; print(e.mode())",
+    )
+    bad = _write(tmp_path / "bad.ipynb", "raise ValueError('boom')")
+    out = tmp_path / "out"
+    failed = notebooks.run([good, bad], out_dir=out, timeout=120)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert failed == 1
+    assert lines[0].split()[0] == "good.ipynb" and lines[0].split()[-1] == "pass"
+    assert "FAIL" in lines[1] and "boom" in lines[1]
+    executed = nbformat.read(out / "good.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["text"].strip() == str(tmp_path)  # runs in its folder
+    assert executed.cells[1].outputs[0]["text"].strip() == os.environ.get("TFAT_MODE", "full")
+    assert executed.cells[0].execution_count == 1
+    assert executed.metadata == {
+        "kernelspec": notebooks.KERNEL,
+        "language_info": {"name": "python"},
+    }
+    assert (out / "bad.ipynb").exists()  # the failed run is kept for reading
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("TFAT_NETWORK_GUARD") != "1",
+    reason="the guard is installed by `make test` / tests/offline.sh",
+)
+def test_notebook_kernels_cannot_reach_the_network(tmp_path, monkeypatch):
+    log = tmp_path / "net.log"
+    monkeypatch.setenv("TFAT_NETWORK_LOG", str(log))  # keep the session's log clean
+    path = _write(
+        tmp_path / "net.ipynb",
+        (
+            "import socket\n"
+            "try:\n"
+            "    socket.create_connection(('192.0.2.1', 443), timeout=1)\n"
+            "except socket.NetworkBlockedError as err:\n"
+            "    print('blocked:', err)"
+        ),
+    )
+    nb = notebooks.execute(path, timeout=120)
+    assert nb.cells[0].outputs[0]["text"].startswith("blocked: smoke mode must not use")
+    assert "192.0.2.1:443" in log.read_text()
+
+
+def test_guard_is_active_in_this_process(tmp_path, monkeypatch):
+    import socket
+
+    if os.environ.get("TFAT_NETWORK_GUARD") != "1":
+        pytest.skip("the guard is installed by `make test` / tests/offline.sh")
+    monkeypatch.setenv("TFAT_NETWORK_LOG", str(tmp_path / "net.log"))
+    with pytest.raises(ConnectionRefusedError, match="smoke mode must not use the network"):
+        socket.create_connection(("192.0.2.1", 80), timeout=1)
+    with socket.socket() as server:  # loopback stays open: Jupyter kernels need it
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        socket.create_connection(server.getsockname(), timeout=1).close()
+
+
+def test_clean_drops_native_tensorflow_log_lines_only():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "stream",
+            name="stderr",
+            text=(
+                "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+                "I0000 00:00:1795903482.327721    4204 cudart_stub.cc:31] Could not find cuda\n"
+            ),
+        ),
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: keep me\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="I0000 stdout is kept\n"),
+    ]
+    cell.metadata = {"execution": {"iopub.status.busy": "2026"}, "tags": ["t"]}
+    nb.cells = [cell]
+    notebooks.clean(nb)
+    assert [o.text for o in cell.outputs] == ["UserWarning: keep me\n", "I0000 stdout is kept\n"]
+    assert cell.metadata == {"tags": ["t"]}
+
+
+def test_find_notebooks_and_cli_errors(tmp_path):
+    week = tmp_path / "course9_x" / "week1_y"
+    week.mkdir(parents=True)
+    _write(week / "C9_W1_Lab_1_z.ipynb", "1")
+    (week / ".ipynb_checkpoints").mkdir()
+    assert notebooks.find_notebooks(tmp_path) == [week / "C9_W1_Lab_1_z.ipynb"]
+    with pytest.raises(SystemExit):
+        notebooks.main(["run", str(tmp_path / "missing.ipynb")])

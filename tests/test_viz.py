@@ -1,0 +1,79 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from common import viz  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plot_history_pairs_train_and_validation():
+    history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6], "accuracy": [0.5, 0.7, 0.9]}
+    fig = viz.plot_history(history)
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["loss", "accuracy"]
+    assert len(axes[0].lines) == 2 and len(axes[1].lines) == 1
+    np.testing.assert_allclose(axes[0].lines[1].get_ydata(), [1.1, 0.7, 0.6])
+    assert axes[0].get_xlabel() == "epoch"
+
+
+def test_plot_history_errors():
+    with pytest.raises(ValueError, match="accuracy"):
+        viz.plot_history({"loss": [1.0]}, metrics="accuracy")
+    with pytest.raises(TypeError, match="history"):
+        viz.plot_history([1, 2, 3])
+
+
+def test_show_images_titles_mistakes_in_red():
+    images = np.zeros((5, 8, 8, 1), "uint8")
+    fig = viz.show_images(
+        images, labels=[0, 1, 2, 3, 4], predictions=[0, 1, 2, 3, 9], ncols=3, title="digits"
+    )
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 6 and len(shown) == 5
+    assert shown[4].get_title() == "4→9" and shown[4].title.get_color() == "red"
+    assert shown[0].title.get_color() == "black"
+
+
+def test_show_images_validates():
+    with pytest.raises(ValueError, match="labels"):
+        viz.show_images(np.zeros((3, 4, 4)), labels=[1, 2])
+    with pytest.raises(ValueError, match="images"):
+        viz.show_images(np.zeros((4, 4)))
+
+
+def test_plot_model_draws_one_box_per_layer_and_each_edge():
+    import keras
+
+    a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
+    x = keras.layers.Dense(5, name="x")(a)
+    y = keras.layers.Concatenate(name="cat")([x, b])
+    model = keras.Model(
+        [a, b], [keras.layers.Dense(1, name="o1")(y), keras.layers.Dense(1, name="o2")(x)]
+    )
+    fig = viz.plot_model(model)
+    ax = fig.axes[0]
+    boxes = [t.get_text() for t in ax.texts if t.get_text()]
+    edges = [t for t in ax.texts if not t.get_text()]  # arrows are empty annotations
+    assert len(boxes) == 6 and "cat (Concatenate)\n(?, 8)" in boxes
+    assert len(edges) == 5  # a->x, x->cat, b->cat, cat->o1, x->o2
+
+
+def test_plot_model_sequential_and_errors():
+    import keras
+
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4), keras.layers.Dense(2)])
+    fig = viz.plot_model(model, title="mlp")
+    texts = fig.axes[0].texts
+    assert fig.axes[0].get_title() == "mlp"
+    assert len([t for t in texts if t.get_text()]) == 2 and len(texts) == 3
+    with pytest.raises(TypeError, match="keras.Model"):
+        viz.plot_model("model")
