@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -106,8 +107,8 @@ def execute(path: Path | str, timeout: int = 600):
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    try:
-        client.execute()
+    try:  # the kernel's own stderr (native TF start-up logs) stays out of the terminal
+        client.execute(stderr=subprocess.DEVNULL)
     except CellExecutionError as err:
         err.notebook = clean(nb)
         raise

@@ -10,7 +10,7 @@ export PYTHONPATH="$here/netguard${PYTHONPATH:+:$PYTHONPATH}"
 export TFAT_NETWORK_GUARD=1
 if [ "${TFAT_NO_NETNS:-0}" != 1 ] && command -v unshare >/dev/null && command -v ip >/dev/null; then
   for flags in "-n" "-rn"; do
-    if unshare $flags true 2>/dev/null; then
+    if unshare $flags sh -c 'ip link set lo up' 2>/dev/null; then
       echo "offline: network namespace with loopback only (unshare $flags) + Python guard" >&2
       exec unshare $flags bash -c 'ip link set lo up && exec "$@"' bash "$@"
     fi

@@ -124,3 +124,51 @@ def test_make_pairs_validates_inputs():
         data.make_pairs(np.zeros((4, 2)), np.arange(4), repeats=0)
     with pytest.raises(ValueError, match="1-D"):
         data.make_pairs(np.zeros((4, 2)), np.zeros((4, 1), int))
+
+
+def _tiny_tfds_builder(data_dir):
+    """A generator-based tfds builder shaped like MNIST (20 examples, no download)."""
+    import tensorflow_datasets as tfds
+    from tensorflow_datasets.testing import DummyMnist
+
+    class TinyMnist(DummyMnist, skip_registration=True):
+        def _info(self):
+            return tfds.core.DatasetInfo(
+                builder=self,
+                features=tfds.features.FeaturesDict(
+                    {
+                        "image": tfds.features.Image(shape=(28, 28, 1)),
+                        "label": tfds.features.ClassLabel(num_classes=10),
+                    }
+                ),
+                supervised_keys=("image", "label"),
+            )
+
+    return TinyMnist(data_dir=data_dir)
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_full_mode_path_through_tensorflow_datasets(full, monkeypatch, tmp_path, prepared):
+    """The full-mode code path, on a local tfds builder instead of the real download:
+    a prepared copy is read without probing the network; a missing one is prepared when
+    the network is up."""
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    if prepared:
+        _tiny_tfds_builder(str(tmp_path)).download_and_prepare()
+
+        def no_probe(*args, **kwargs):
+            raise AssertionError("a cached dataset must not probe the network")
+
+        monkeypatch.setattr(data.env, "online", no_probe)
+    else:
+        monkeypatch.setattr(data.env, "online", lambda *a, **k: True)
+    monkeypatch.setattr(tfds, "builder", lambda name, data_dir=None: _tiny_tfds_builder(data_dir))
+    ds = data.load("mnist", "test", data_dir=str(tmp_path))
+    assert ds.element_spec == (
+        tf.TensorSpec((28, 28, 1), tf.uint8),
+        tf.TensorSpec((), tf.int64),
+    )
+    x, y = data.to_numpy(ds)
+    assert x.shape == (20, 28, 28, 1) and sorted(set(y.tolist())) == list(range(10))
