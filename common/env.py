@@ -106,10 +106,14 @@ def accelerator() -> str:
 
 
 def has_tpu() -> bool:
-    """True when a TPU looks reachable: TPU VM device files (``/dev/accel*``) or the
-    ``TPU_NAME`` / ``TPU_ACCELERATOR_TYPE`` / older ``COLAB_TPU_ADDR`` variables."""
+    """True when a TPU looks reachable: TPU VM device files (``/dev/accel*``,
+    ``/dev/vfio/N``) or the ``TPU_NAME`` / ``TPU_ACCELERATOR_TYPE`` / older
+    ``COLAB_TPU_ADDR`` variables. A false alarm only costs a fall-back in
+    :func:`common.strategy.get_strategy`."""
     names = ("COLAB_TPU_ADDR", "TPU_NAME", "TPU_ACCELERATOR_TYPE")
-    return any(os.environ.get(n) for n in names) or bool(glob.glob("/dev/accel*"))
+    if any(os.environ.get(n) for n in names):
+        return True
+    return bool(glob.glob("/dev/accel*") or glob.glob("/dev/vfio/[0-9]*"))  # v2-v4 / v5e+
 
 
 def online(timeout: float = 2.0, *, refresh: bool = False) -> bool:

@@ -108,3 +108,51 @@ def test_find_notebooks_and_cli_errors(tmp_path):
     assert notebooks.find_notebooks(tmp_path) == [week / "C9_W1_Lab_1_z.ipynb"]
     with pytest.raises(SystemExit):
         notebooks.main(["run", str(tmp_path / "missing.ipynb")])
+
+
+@pytest.mark.slow
+def test_a_hidden_connection_attempt_fails_the_test_session(tmp_path):
+    """Even an attempt that the code under test catches and hides fails `make test`."""
+    import subprocess
+    import sys
+
+    from tests.conftest import NETGUARD, ROOT
+
+    (tmp_path / "test_sneaky.py").write_text(
+        "import socket\n"
+        "def test_swallows_the_error():\n"
+        "    try:\n"
+        "        socket.create_connection(('192.0.2.7', 443), timeout=1)\n"
+        "    except OSError:\n"
+        "        pass\n"
+    )
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([str(NETGUARD), str(ROOT)]),
+        TFAT_NETWORK_GUARD="1",
+        TFAT_NETWORK_LOG=str(tmp_path / "net.log"),
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "tests.conftest",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path / "test_sneaky.py"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    assert "1 passed" in proc.stdout
+    assert "smoke run tried to use the network 1 time(s)" in proc.stdout
+    assert "192.0.2.7:443" in proc.stdout
