@@ -27,6 +27,7 @@ def plot_history(history, metrics=None, title: str = "Training history"):
         title: figure title.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     data = _history_dict(history)
     if metrics is None:
@@ -43,6 +44,7 @@ def plot_history(history, metrics=None, title: str = "Training history"):
         if f"val_{name}" in data:
             ax.plot(epochs, data[f"val_{name}"], "s--", label="validation")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name)
         ax.set_title(name)
         ax.legend()
@@ -91,8 +93,9 @@ def show_images(
 
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
+    titled = labels is not None
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, size * nrows + 0.4), squeeze=False
+        nrows, ncols, figsize=(size * ncols, (size + 0.3 * titled) * nrows + 0.5), squeeze=False
     )
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
