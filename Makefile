@@ -20,7 +20,7 @@ help:
 	@echo "make test   unit tests + every notebook re-executed by nbval in smoke mode"
 	@echo "make lab    JupyterLab on the repository (full mode unless TFAT_MODE=smoke)"
 	@echo "make outputs  re-execute notebooks (or NB=path) and commit-ready outputs in place"
-	@echo "make bench  timing ratios (benchmarks/)   make lint  ruff"
+	@echo "make unit   unit tests only   make bench  timing ratios (benchmarks/)   make lint  ruff"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -64,8 +64,8 @@ _SPECS = {
     ),
     "digits": DatasetSpec(
         splits=("train", "test"),
-        full_source="scikit-learn's load_digits, 1,797 8x8 images (1,437 train / 360 test)",
-        smoke_source="scikit-learn's load_digits, 1,797 8x8 images (1,437 train / 360 test)",
+        full_source="scikit-learn's load_digits, 1,797 8x8 images (1,438 train / 359 test)",
+        smoke_source="scikit-learn's load_digits, 1,797 8x8 images (1,438 train / 359 test)",
         element="(float32 image (8, 8, 1) in [0, 1], int64 label 0-9)",
         full_classes=DIGIT_CLASSES,
         smoke_classes=DIGIT_CLASSES,

@@ -16,7 +16,6 @@ Needs the ``lab`` extra (nbclient, nbformat, ipykernel).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -177,8 +176,9 @@ def main(argv=None) -> int:
         parser.error(f"no such notebook: {', '.join(missing)}")
     if not paths:
         parser.error("no notebooks found")
-    mode = os.environ.get("TFAT_MODE", "full")
-    print(f"Executing {len(paths)} notebook(s) in {mode} mode", flush=True)
+    from common import env
+
+    print(f"Executing {len(paths)} notebook(s) in {env.mode()} mode", flush=True)
     failed = run(paths, inplace=args.inplace, timeout=args.timeout)
     print(f"{len(paths) - failed} passed, {failed} failed", flush=True)
     return 1 if failed else 0

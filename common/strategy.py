@@ -110,8 +110,6 @@ def get_strategy(logical_cpus: int | None = None):
     if len(workers) > 1:
         import tensorflow as tf
 
-        if logical_cpus is not None:
-            configure_logical_cpus(logical_cpus)
         return tf.distribute.MultiWorkerMirroredStrategy()
     if logical_cpus is not None:
         import tensorflow as tf

@@ -27,6 +27,7 @@ def test_smoke_mnist_like_sets_are_real_disjoint_and_balanced(smoke, name):
     # shuffled before the split: every class in both splits (the source is sorted)
     assert set(np.unique(y_train)) == set(range(10)) == set(np.unique(y_test))
     assert np.bincount(y_test).min() >= 70
+    assert "4,000 train / 1,000 test" in data.describe(name)
     hashes = {hashlib.sha1(img.tobytes()).hexdigest() for img in x_train}
     assert not any(hashlib.sha1(img.tobytes()).hexdigest() in hashes for img in x_test)
 
@@ -43,6 +44,7 @@ def test_digits_split(smoke):
     assert x_train.shape == (1438, 8, 8, 1) and x_test.shape == (359, 8, 8, 1)
     assert x_train.dtype == np.float32 and 0.0 <= x_train.min() and x_train.max() == 1.0
     assert set(np.unique(y_train)) == set(range(10))
+    assert "1,438 train / 359 test" in data.describe("digits")  # the text says what load gives
 
 
 def test_class_names_follow_the_mode(monkeypatch):
