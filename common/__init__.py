@@ -1,13 +1,25 @@
 """Shared, tested helpers of the Advanced TensorFlow notebooks.
 
 Modules (one concern each): ``env`` (mode, settings, seeding), ``data`` (datasets and
-their offline stand-ins), ``strategy`` (distribution strategies), ``losses``, ``viz``
-(figures) and ``notebooks`` (executing the notebooks headless).
+their offline stand-ins), ``strategy`` (distribution strategies), ``losses``, ``layers``
+and ``models`` (the course's Keras pieces), ``viz`` (figures) and ``notebooks``
+(executing the notebooks headless).
 
-Importing ``common`` does not import TensorFlow; the functions that need it do.
+Submodules load on first use (``from common import losses`` or ``common.losses``), so
+``import common`` alone does not import TensorFlow or Keras.
 """
 
-from common import data, env, losses, strategy, viz
+import importlib
 
-__all__ = ["data", "env", "losses", "strategy", "viz"]
+__all__ = ["data", "env", "layers", "losses", "models", "strategy", "viz"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name in __all__:
+        return importlib.import_module(f"common.{name}")
+    raise AttributeError(f"module 'common' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

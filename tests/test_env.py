@@ -117,3 +117,15 @@ def test_describe_names_mode_and_versions(monkeypatch):
     monkeypatch.setenv("TFAT_MODE", "smoke")
     line = env.describe()
     assert "mode=smoke" in line and tf.__version__ in line and "\n" not in line
+
+
+def test_importing_common_does_not_import_tensorflow_or_keras():
+    from tests.conftest import run_python
+
+    out = run_python(
+        "import sys, common\n"
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))\n"
+        "common.env.mode()\n"
+        "print('keras' in sys.modules)\n"
+    )
+    assert out.stdout.split() == ["[]", "False"]

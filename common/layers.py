@@ -1,0 +1,141 @@
+"""The course's custom Keras layers, serialisable and validated.
+
+=========================  ==========================================================
+``SimpleDense(units)``      ``activation(x @ w + b)``: the week 3 dense layer
+``SimpleQuadratic(units)``  ``activation(x² @ a + x @ b + c)``: the week 3 assignment
+``EuclideanDistance()``     distance between two embeddings, for Siamese networks
+=========================  ==========================================================
+
+Weights are created in ``build`` with ``add_weight`` (tracked, saved). Each layer has
+``get_config`` and is registered, so models using it reload from ``.keras`` files with
+the default ``safe_mode``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import keras
+from keras import ops
+
+
+def _units(units) -> int:
+    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
+        raise ValueError(f"units must be a positive int, got {units!r}")
+    return int(units)
+
+
+def _activation(activation):
+    try:
+        return keras.activations.get(activation)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"activation {activation!r} is not a Keras activation: {err}") from None
+
+
+def _features(name, input_shape) -> int:
+    """Last dimension of a ``(batch, ..., features)`` input; it must be known."""
+    shape = tuple(input_shape)
+    if len(shape) < 2:
+        raise ValueError(f"{name} needs inputs of rank >= 2 (batch, features), got shape {shape}")
+    if shape[-1] is None:
+        raise ValueError(f"{name} needs a known last (features) dimension, got shape {shape}")
+    return int(shape[-1])
+
+
+@keras.saving.register_keras_serializable(package="tfat")
+class SimpleDense(keras.layers.Layer):
+    """Dense layer written out: ``(batch, ..., in) -> (batch, ..., units)``.
+
+    Weights: ``w`` of shape ``(in, units)`` (random normal) and ``b`` of shape ``(units,)``
+    (zeros). ``activation`` is anything ``keras.activations.get`` accepts (None: linear).
+
+    Raises:
+        ValueError: ``units`` not a positive int, an unknown ``activation``, or inputs of
+            rank < 2 at build time.
+    """
+
+    def __init__(self, units: int = 32, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = _units(units)
+        self.activation = _activation(activation)
+
+    def build(self, input_shape):
+        features = _features("SimpleDense", input_shape)
+        self.w = self.add_weight(name="kernel", shape=(features, self.units),
+                                 initializer="random_normal", trainable=True)
+        self.b = self.add_weight(name="bias", shape=(self.units,),
+                                 initializer="zeros", trainable=True)
+
+    def call(self, inputs):
+        return self.activation(ops.matmul(inputs, self.w) + self.b)
+
+    def compute_output_shape(self, input_shape):
+        return (*tuple(input_shape)[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": keras.activations.serialize(self.activation)}
+
+
+@keras.saving.register_keras_serializable(package="tfat")
+class SimpleQuadratic(keras.layers.Layer):
+    """Quadratic layer: ``activation(x² @ a + x @ b + c)``, ``(batch, ..., in) -> (batch, ..., units)``.
+
+    Weights named ``a`` and ``b``, each ``(in, units)`` (random normal), and ``c``,
+    ``(units,)`` (zeros), created in ``build``.
+
+    Raises:
+        ValueError: ``units`` not a positive int, an unknown ``activation``, or inputs of
+            rank < 2 at build time.
+    """
+
+    def __init__(self, units: int = 32, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = _units(units)
+        self.activation = _activation(activation)
+
+    def build(self, input_shape):
+        features = _features("SimpleQuadratic", input_shape)
+        self.a = self.add_weight(name="a", shape=(features, self.units),
+                                 initializer="random_normal", trainable=True)
+        self.b = self.add_weight(name="b", shape=(features, self.units),
+                                 initializer="random_normal", trainable=True)
+        self.c = self.add_weight(name="c", shape=(self.units,),
+                                 initializer="zeros", trainable=True)
+
+    def call(self, inputs):
+        quadratic = ops.matmul(ops.square(inputs), self.a)
+        return self.activation(quadratic + ops.matmul(inputs, self.b) + self.c)
+
+    def compute_output_shape(self, input_shape):
+        return (*tuple(input_shape)[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": keras.activations.serialize(self.activation)}
+
+
+@keras.saving.register_keras_serializable(package="tfat")
+class EuclideanDistance(keras.layers.Layer):
+    """Euclidean distance of two embeddings: ``(batch, d), (batch, d) -> (batch, 1)``.
+
+    The squared distance is floored at ``keras.config.epsilon()`` before the square root,
+    so the gradient stays finite for identical embeddings.
+
+    Raises:
+        ValueError: the two inputs have different shapes.
+    """
+
+    def build(self, a_shape, b_shape=None):
+        if b_shape is not None:
+            a, b = tuple(a_shape), tuple(b_shape)
+            if len(a) != len(b) or any(x is not None and y is not None and x != y
+                                       for x, y in zip(a, b, strict=True)):
+                raise ValueError(f"EuclideanDistance inputs differ in shape: a {a}, b {b}")
+
+    def call(self, a, b):
+        squared = ops.sum(ops.square(a - b), axis=-1, keepdims=True)
+        return ops.sqrt(ops.maximum(squared, keras.config.epsilon()))
+
+    def compute_output_shape(self, a_shape, b_shape=None):
+        return (*tuple(a_shape)[:-1], 1)
