@@ -46,8 +46,8 @@ def _features(name, input_shape) -> int:
 class SimpleDense(keras.layers.Layer):
     """Dense layer written out: ``(batch, ..., in) -> (batch, ..., units)``.
 
-    Weights: ``w`` of shape ``(in, units)`` (random normal) and ``b`` of shape ``(units,)``
-    (zeros). ``activation`` is anything ``keras.activations.get`` accepts (None: linear).
+    Weights: ``kernel`` (attribute ``w``) of shape ``(in, units)``, random normal, and
+    ``bias`` (attribute ``b``) of shape ``(units,)``, zeros. ``activation`` is anything ``keras.activations.get`` accepts (None: linear).
 
     Raises:
         ValueError: ``units`` not a positive int, an unknown ``activation``, or inputs of
