@@ -14,12 +14,14 @@ name                  full mode                           smoke mode
 ``digits``            scikit-learn ``load_digits``        the same (it ships with scikit-learn)
 ``cats_vs_dogs``      tfds ``cats_vs_dogs`` (80% / 20%)   circles vs squares, 64 px (1,000 / 250)
 ``horses_or_humans``  tfds ``horses_or_humans``           triangles vs crosses, 64 px (800 / 200)
+``tf_flowers``        tfds ``tf_flowers`` (80% / 20%)     five shapes, 64 px (1,000 / 250)
 ====================  ==================================  ===================================
 
 ``load_table(name)`` returns a ``pandas.DataFrame`` for the tabular sets
 (:func:`available_tables`): ``energy_efficiency`` (UCI ENB2012), ``wine_quality_red`` and
-``wine_quality_white`` (UCI wine quality); smoke mode generates tables with the same columns
-and realistic values. :func:`prepare_wine` is the course's wine preprocessing.
+``wine_quality_white`` (UCI wine quality), whose smoke stand-ins are generated tables with
+the same columns and realistic values, and ``breast_cancer`` (UCI Wisconsin diagnostic; in
+smoke mode scikit-learn's copy of the same data). :func:`prepare_wine` is the course's wine preprocessing.
 """
 
 from __future__ import annotations
@@ -114,6 +116,22 @@ _SPECS = {
         full_classes=("horses", "humans"),
         smoke_classes=("triangle", "cross"),
     ),
+    "tf_flowers": DatasetSpec(
+        splits=("train", "test"),
+        full_source=(
+            "tensorflow-datasets 'tf_flowers', its only split cut in two: first 80% as train, "
+            "last 20% as test (2,936 / 734 photos of 5 kinds of flowers)"
+        ),
+        smoke_source=(
+            "stand-in: make_shapes with all five shapes (circle, square, triangle, cross, "
+            "ring) on textured backgrounds, 64x64 (1,000 train / 250 test)"
+        ),
+        element="(uint8 image (H, W, 3) of varying size, int64 label 0-4)",
+        smoke_element="(uint8 image (64, 64, 3), int64 label 0-4 = SHAPE_NAMES)",
+        full_classes=("dandelion", "daisy", "tulips", "sunflowers", "roses"),
+        smoke_classes=SHAPE_NAMES,
+        tfds_splits={"train": "train[:80%]", "test": "train[80%:]"},
+    ),
 }
 
 # make_shapes arguments of the smoke stand-ins: (shapes, n, seed) per split, 64 px
@@ -125,6 +143,10 @@ _SHAPE_SETS = {
     "horses_or_humans": {
         "train": (("triangle", "cross"), 800, SMOKE_SEED + 3),
         "test": (("triangle", "cross"), 200, SMOKE_SEED + 4),
+    },
+    "tf_flowers": {
+        "train": (SHAPE_NAMES, 1000, SMOKE_SEED + 5),
+        "test": (SHAPE_NAMES, 250, SMOKE_SEED + 6),
     },
 }
 SHAPES_SMOKE_SIZE = 64
@@ -138,6 +160,18 @@ ENERGY_FEATURES = tuple(f"X{i}" for i in range(1, 9))
 ENERGY_COLUMNS = ENERGY_FEATURES + ("Y1", "Y2")
 ENERGY_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/00242/ENB2012_data.xlsx"
 ENERGY_FILE = "ENB2012_data.xlsx"
+BREAST_CANCER_URL = (
+    "https://archive.ics.uci.edu/ml/machine-learning-databases/breast-cancer-wisconsin/wdbc.data"
+)
+BREAST_CANCER_FILE = "wdbc.data"
+_TUMOUR = ("radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity",
+           "concave points", "symmetry", "fractal dimension")  # fmt: skip
+BREAST_CANCER_FEATURES = (
+    tuple(f"mean {t}" for t in _TUMOUR)
+    + tuple(f"{t} error" for t in _TUMOUR)
+    + tuple(f"worst {t}" for t in _TUMOUR)
+)  # scikit-learn's names, in the UCI file's order
+BREAST_CANCER_COLUMNS = BREAST_CANCER_FEATURES + ("malignant",)
 
 
 @dataclass(frozen=True)
@@ -183,6 +217,16 @@ _TABLE_SPECS = {
             "driven by alcohol, volatile acidity and sulphates"
         ),
         element="11 float64 UCI feature columns, int64 'quality' (3-9)",
+    ),
+    "breast_cancer": TableSpec(
+        columns=BREAST_CANCER_COLUMNS,
+        full_source=f"UCI breast cancer Wisconsin (diagnostic), 569 tumours, from {BREAST_CANCER_URL}",
+        smoke_source="the same 569 tumours: scikit-learn's copy (load_breast_cancer)",
+        element=(
+            "30 float64 features named as scikit-learn's load_breast_cancer names them "
+            "('mean radius' ... 'worst fractal dimension'), int64 'malignant' (1 malignant, "
+            "0 benign)"
+        ),
     ),
 }
 
@@ -417,12 +461,14 @@ def load_table(name: str, *, data_dir: str | None = None):
     ``wine_quality_red``     the 11 UCI features (float64, :data:`WINE_FEATURES`)
                              and int64 ``quality``; 1,599 / 600
     ``wine_quality_white``   the same columns; 4,898 / 1,800
+    ``breast_cancer``        30 float64 features (scikit-learn's names) and int64
+                             ``malignant`` (1 malignant, 0 benign); 569 / 569
     =======================  =====================================================
 
     Args:
         name: one of :func:`available_tables`.
-        data_dir: full mode only. For ``energy_efficiency`` the folder that holds (or
-            receives) ``ENB2012_data.xlsx`` (default ``~/.keras/datasets``, or
+        data_dir: full mode only. For ``energy_efficiency`` and ``breast_cancer`` the
+            folder that holds (or receives) ``ENB2012_data.xlsx`` or ``wdbc.data`` (default ``~/.keras/datasets``, or
             ``$KERAS_HOME/datasets``); for the wine tables the tensorflow-datasets folder
             (default ``~/tensorflow_datasets``).
 
@@ -438,6 +484,10 @@ def load_table(name: str, *, data_dir: str | None = None):
     _table_spec(name)
     if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
         raise ValueError(f"data_dir must be a folder path or None, got {data_dir!r}")
+    if name == "breast_cancer":
+        if env.is_smoke():
+            return _breast_cancer_smoke().copy()
+        return _breast_cancer_full(None if data_dir is None else os.fspath(data_dir))
     if env.is_smoke():
         if name == "energy_efficiency":
             return _energy_smoke().copy()
@@ -758,25 +808,31 @@ def _keras_datasets_dir():
     return os.path.join(home, "datasets")
 
 
+def _cached_download(file, url, data_dir):
+    """Path of ``file``: in ``data_dir`` (default ``~/.keras/datasets``), downloaded once."""
+    folder = data_dir or _keras_datasets_dir()
+    path = os.path.join(folder, file)
+    if os.path.exists(path):
+        return path
+    _network_or_fail(f"{file} (from {url})", folder)
+    import keras
+
+    try:
+        return keras.utils.get_file(
+            file, url, cache_dir=folder if data_dir else None,
+            cache_subdir="" if data_dir else "datasets",
+        )  # fmt: skip
+    except Exception as err:
+        raise RuntimeError(
+            f"downloading {url} failed ({err}); download it by hand and put it at "
+            f"{path}, or run with TFAT_MODE=smoke"
+        ) from err
+
+
 def _energy_full(data_dir):
     import pandas as pd
 
-    folder = data_dir or _keras_datasets_dir()
-    path = os.path.join(folder, ENERGY_FILE)
-    if not os.path.exists(path):
-        _network_or_fail(f"{ENERGY_FILE} (from {ENERGY_URL})", folder)
-        import keras
-
-        try:
-            path = keras.utils.get_file(
-                ENERGY_FILE, ENERGY_URL, cache_dir=folder if data_dir else None,
-                cache_subdir="" if data_dir else "datasets",
-            )  # fmt: skip
-        except Exception as err:
-            raise RuntimeError(
-                f"downloading {ENERGY_URL} failed ({err}); download it by hand and put it at "
-                f"{path}, or run with TFAT_MODE=smoke"
-            ) from err
+    path = _cached_download(ENERGY_FILE, ENERGY_URL, data_dir)
     try:
         frame = pd.read_excel(path)
     except ImportError as err:
@@ -788,6 +844,31 @@ def _energy_full(data_dir):
     if missing:
         raise RuntimeError(f"{path} lacks the columns {missing}: not the UCI ENB2012 file?")
     return frame[list(ENERGY_COLUMNS)].astype("float64").reset_index(drop=True)
+
+
+@functools.cache
+def _breast_cancer_smoke():
+    import pandas as pd
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer()  # target 0 = malignant, 1 = benign
+    assert tuple(bunch.feature_names) == BREAST_CANCER_FEATURES
+    frame = pd.DataFrame(bunch.data.astype("float64"), columns=list(BREAST_CANCER_FEATURES))
+    frame["malignant"] = (bunch.target == 0).astype("int64")
+    return frame
+
+
+def _breast_cancer_full(data_dir):
+    import pandas as pd
+
+    path = _cached_download(BREAST_CANCER_FILE, BREAST_CANCER_URL, data_dir)
+    raw = pd.read_csv(path, header=None)
+    if raw.shape[1] != 32 or not set(raw[1].unique()) <= {"M", "B"}:
+        raise RuntimeError(f"{path} is not the UCI wdbc.data file (id, M/B, 30 features)")
+    frame = raw.iloc[:, 2:].astype("float64")
+    frame.columns = list(BREAST_CANCER_FEATURES)
+    frame["malignant"] = (raw[1] == "M").astype("int64")
+    return frame.reset_index(drop=True)
 
 
 def _wine_full(colour, data_dir):

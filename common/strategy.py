@@ -152,3 +152,70 @@ def describe(strategy) -> str:
     if name == "MultiWorkerMirroredStrategy" and workers:
         text += f" ({len(workers)} workers)"
     return text
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct TCP ports on localhost that were free a moment ago."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None):
+    """Run the command ``argv`` as ``n`` local workers of one ``TF_CONFIG`` cluster.
+
+    Each process gets ``TF_CONFIG`` naming all ``n`` workers on free localhost ports and
+    its own ``task.index`` (worker 0 is the chief), plus ``env`` on top of this process's
+    environment. Output goes to temporary files, so chatty workers cannot block.
+
+    If a worker exits with an error, the others (which would wait for it forever in a
+    collective) are killed; so is everyone still running after ``timeout`` seconds.
+
+    Returns:
+        list of ``subprocess.CompletedProcess`` (``returncode``, ``stdout``, ``stderr``
+        as text), by worker index. A killed worker has a negative ``returncode``.
+    """
+    import subprocess
+    import tempfile
+    import time
+
+    if isinstance(argv, str) or not argv:
+        raise ValueError("argv must be a non-empty list of strings, e.g. [sys.executable, 'job.py']")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    workers = [f"localhost:{p}" for p in free_ports(n)]
+    base = {**os.environ, **(env or {})}
+    procs, files = [], []
+    try:
+        for i in range(n):
+            config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
+            out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+            files.append((out, err))
+            procs.append(subprocess.Popen(list(argv), env={**base, "TF_CONFIG": json.dumps(config)},
+                                          stdout=out, stderr=err, text=True, cwd=cwd))
+        deadline = time.monotonic() + timeout
+        while any(p.poll() is None for p in procs):
+            failed = any(p.poll() not in (None, 0) for p in procs)
+            if failed or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+    results = []
+    for p, (out, err) in zip(procs, files, strict=True):
+        out.seek(0)
+        err.seek(0)
+        results.append(subprocess.CompletedProcess(p.args, p.returncode, out.read(), err.read()))
+        out.close()
+        err.close()
+    return results

@@ -265,6 +265,7 @@ def test_make_shapes_is_fast():
     [
         ("cats_vs_dogs", (1000, 250), ("circle", "square")),
         ("horses_or_humans", (800, 200), ("triangle", "cross")),
+        ("tf_flowers", (1000, 250), data.SHAPE_NAMES),
     ],
 )
 def test_smoke_shape_stand_ins(smoke, name, counts, classes):
@@ -275,8 +276,9 @@ def test_smoke_shape_stand_ins(smoke, name, counts, classes):
     x_train, y_train = data.to_numpy(ds)
     x_test, y_test = _arrays(name, "test")
     assert (len(x_train), len(x_test)) == counts
-    assert np.bincount(y_train).tolist() == [counts[0] // 2] * 2
-    assert np.bincount(y_test).tolist() == [counts[1] // 2] * 2
+    k = len(classes)
+    assert np.bincount(y_train).tolist() == [counts[0] // k] * k
+    assert np.bincount(y_test).tolist() == [counts[1] // k] * k
     assert not np.array_equal(x_train[: counts[1]], x_test)  # different seeds
     assert data.class_names(name) == classes
     text = data.describe(name)
@@ -316,6 +318,7 @@ def test_full_mode_cats_vs_dogs_slices_the_one_tfds_split(
 
 def test_tables_and_image_sets_are_kept_apart(smoke):
     assert data.available_tables() == [
+        "breast_cancer",
         "energy_efficiency",
         "wine_quality_red",
         "wine_quality_white",
@@ -401,7 +404,7 @@ def test_smoke_tables_are_learnable(smoke):
     assert mse < 0.9 * ((split.test_y[0] - split.train_y[0].mean()) ** 2).mean()
 
 
-@pytest.mark.parametrize("name", ["energy_efficiency", "wine_quality_red"])
+@pytest.mark.parametrize("name", ["energy_efficiency", "wine_quality_red", "breast_cancer"])
 def test_full_mode_offline_tables_fail_fast(full, monkeypatch, tmp_path, name):
     monkeypatch.setattr(data.env, "online", lambda *a, **k: False)
     start = time.perf_counter()
@@ -580,3 +583,28 @@ def test_prepare_wine_validates_inputs():
     constant = white.assign(pH=1.0)
     with pytest.raises(ValueError, match="constant"):
         data.prepare_wine(red.assign(pH=1.0), constant)
+
+
+def test_breast_cancer_is_the_same_data_in_both_modes(monkeypatch, tmp_path):
+    from sklearn.datasets import load_breast_cancer
+
+    monkeypatch.setenv("TFAT_MODE", "smoke")
+    smoke = data.load_table("breast_cancer")
+    bunch = load_breast_cancer()
+    assert smoke.shape == (569, 31) and tuple(smoke.columns) == data.BREAST_CANCER_COLUMNS
+    np.testing.assert_array_equal(smoke.iloc[:, :30].to_numpy(), bunch.data)
+    assert smoke["malignant"].sum() == 212 and smoke["malignant"].dtype == np.int64
+
+    # full mode parses the UCI file (id, M/B, 30 features); write one from the same data
+    lines = [
+        ",".join([str(842302 + i), "M" if m else "B", *(repr(float(v)) for v in row)])
+        for i, (row, m) in enumerate(zip(bunch.data, smoke["malignant"], strict=True))
+    ]
+    (tmp_path / "wdbc.data").write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("TFAT_MODE", "full")
+    monkeypatch.setattr(data.env, "online", lambda *a, **k: False)  # must not be needed
+    full = data.load_table("breast_cancer", data_dir=str(tmp_path))
+    assert full.equals(smoke)
+    (tmp_path / "wdbc.data").write_text("1,2,3\n")
+    with pytest.raises(RuntimeError, match="not the UCI wdbc.data"):
+        data.load_table("breast_cancer", data_dir=str(tmp_path))

@@ -4,8 +4,8 @@ TF_CONFIG workers, TPU fall-through) run in subprocesses."""
 import json
 import os
 import socket
-import subprocess
 import sys
+import time
 
 import pytest
 
@@ -88,16 +88,6 @@ def test_tpu_branch_falls_through_when_no_tpu_answers():
     assert proc.stdout.strip().endswith("default strategy: 1 replica in sync on CPU:0")
 
 
-def _free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
 WORKER = """
 import json, tensorflow as tf
 from common import strategy as S
@@ -111,35 +101,38 @@ print(json.dumps({"name": S.describe(s).split(":")[0], "replicas": s.num_replica
 
 @pytest.mark.slow
 def test_tf_config_with_two_workers_gives_multi_worker_mirrored():
-    ports = _free_ports(2)
-    workers = [f"localhost:{p}" for p in ports]
-    env = dict(
-        os.environ,
-        TF_CPP_MIN_LOG_LEVEL="2",
-        PYTHONPATH=os.pathsep.join([str(ROOT / "tests" / "netguard"), str(ROOT)]),
-    )
-    procs = []
-    try:
-        for i in range(2):
-            config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-c", WORKER],
-                    env=dict(env, TF_CONFIG=json.dumps(config)),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    cwd=ROOT,
-                )
-            )
-        outs = [p.communicate(timeout=120) for p in procs]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for p, (out, err) in zip(procs, outs, strict=True):
-        assert p.returncode == 0, err[-2000:]
-        result = json.loads(out.strip().splitlines()[-1])
+    env = {
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "netguard"), str(ROOT)]),
+    }
+    procs = strategy.launch_workers([sys.executable, "-c", WORKER], 2, env=env, timeout=120,
+                                    cwd=ROOT)
+    for p in procs:
+        assert p.returncode == 0, p.stderr[-2000:]
+        result = json.loads(p.stdout.strip().splitlines()[-1])
         assert result["name"] == "MultiWorkerMirroredStrategy"
         assert result["replicas"] == 2 and result["total"] == 3.0
         assert result["describe"].endswith("(2 workers)")
+
+
+def test_launch_workers_kills_the_cluster_when_one_worker_fails():
+    code = (
+        "import json, os, sys, time\n"
+        "config = json.loads(os.environ['TF_CONFIG'])\n"
+        "print(len(config['cluster']['worker']), config['task']['index'])\n"
+        "sys.exit(3) if config['task']['index'] == 1 else time.sleep(60)\n"
+    )
+    start = time.monotonic()
+    procs = strategy.launch_workers([sys.executable, "-c", code], 2, timeout=50)
+    assert time.monotonic() - start < 30  # the hanging worker 0 was killed, not waited for
+    assert procs[1].returncode == 3 and procs[0].returncode < 0
+    assert procs[0].stdout.split() == ["2", "0"] and procs[1].stdout.split() == ["2", "1"]
+
+
+def test_launch_workers_validates_arguments():
+    with pytest.raises(ValueError, match="argv"):
+        strategy.launch_workers("python job.py")
+    with pytest.raises(ValueError, match="n must"):
+        strategy.launch_workers(["python"], 0)
+    ports = strategy.free_ports(3)
+    assert len(set(ports)) == 3
