@@ -61,10 +61,12 @@ class SimpleDense(keras.layers.Layer):
 
     def build(self, input_shape):
         features = _features("SimpleDense", input_shape)
-        self.w = self.add_weight(name="kernel", shape=(features, self.units),
-                                 initializer="random_normal", trainable=True)
-        self.b = self.add_weight(name="bias", shape=(self.units,),
-                                 initializer="zeros", trainable=True)
+        self.w = self.add_weight(
+            name="kernel", shape=(features, self.units), initializer="random_normal", trainable=True
+        )
+        self.b = self.add_weight(
+            name="bias", shape=(self.units,), initializer="zeros", trainable=True
+        )
 
     def call(self, inputs):
         return self.activation(ops.matmul(inputs, self.w) + self.b)
@@ -73,8 +75,11 @@ class SimpleDense(keras.layers.Layer):
         return (*tuple(input_shape)[:-1], self.units)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": keras.activations.serialize(self.activation)}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+        }
 
 
 @keras.saving.register_keras_serializable(package="tfat")
@@ -96,12 +101,13 @@ class SimpleQuadratic(keras.layers.Layer):
 
     def build(self, input_shape):
         features = _features("SimpleQuadratic", input_shape)
-        self.a = self.add_weight(name="a", shape=(features, self.units),
-                                 initializer="random_normal", trainable=True)
-        self.b = self.add_weight(name="b", shape=(features, self.units),
-                                 initializer="random_normal", trainable=True)
-        self.c = self.add_weight(name="c", shape=(self.units,),
-                                 initializer="zeros", trainable=True)
+        self.a = self.add_weight(
+            name="a", shape=(features, self.units), initializer="random_normal", trainable=True
+        )
+        self.b = self.add_weight(
+            name="b", shape=(features, self.units), initializer="random_normal", trainable=True
+        )
+        self.c = self.add_weight(name="c", shape=(self.units,), initializer="zeros", trainable=True)
 
     def call(self, inputs):
         quadratic = ops.matmul(ops.square(inputs), self.a)
@@ -111,8 +117,11 @@ class SimpleQuadratic(keras.layers.Layer):
         return (*tuple(input_shape)[:-1], self.units)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": keras.activations.serialize(self.activation)}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+        }
 
 
 @keras.saving.register_keras_serializable(package="tfat")
@@ -129,8 +138,9 @@ class EuclideanDistance(keras.layers.Layer):
     def build(self, a_shape, b_shape=None):
         if b_shape is not None:
             a, b = tuple(a_shape), tuple(b_shape)
-            if len(a) != len(b) or any(x is not None and y is not None and x != y
-                                       for x, y in zip(a, b, strict=True)):
+            if len(a) != len(b) or any(
+                x is not None and y is not None and x != y for x, y in zip(a, b, strict=True)
+            ):
                 raise ValueError(f"EuclideanDistance inputs differ in shape: a {a}, b {b}")
 
     def call(self, a, b):

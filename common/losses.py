@@ -39,7 +39,9 @@ def _pair(y_true, y_pred):
     elif len(ps) + 1 == len(ts) and ts[-1] == 1:
         y_true = ops.squeeze(y_true, -1)
         ts = ts[:-1]
-    if len(ts) != len(ps) or any(a is not None and b is not None and a != b for a, b in zip(ts, ps, strict=True)):
+    if len(ts) != len(ps) or any(
+        a is not None and b is not None and a != b for a, b in zip(ts, ps, strict=True)
+    ):
         raise ValueError(f"y_true shape {ts} and y_pred shape {ps} do not match")
     return y_true, y_pred
 

@@ -103,8 +103,10 @@ class IdentityBlock(keras.layers.Layer):
     def build(self, input_shape):
         shape = _rank("IdentityBlock", input_shape, 4)
         if shape[-1] != self.filters:
-            raise ValueError(f"IdentityBlock(filters={self.filters}) needs inputs with "
-                             f"{self.filters} channels to add the skip, got shape {shape}")
+            raise ValueError(
+                f"IdentityBlock(filters={self.filters}) needs inputs with "
+                f"{self.filters} channels to add the skip, got shape {shape}"
+            )
         self.conv1.build(shape)
         self.bn1.build(shape)
         self.conv2.build(shape)
@@ -163,8 +165,9 @@ class Block(keras.layers.Layer):
     ``max_pool``, as in the course.
     """
 
-    def __init__(self, filters: int, kernel_size, repetitions: int, pool_size=2, strides=2,
-                 **kwargs):
+    def __init__(
+        self, filters: int, kernel_size, repetitions: int, pool_size=2, strides=2, **kwargs
+    ):
         super().__init__(**kwargs)
         self.filters = _positive_int("filters", filters)
         self.kernel_size = _kernel("kernel_size", kernel_size)
@@ -172,8 +175,13 @@ class Block(keras.layers.Layer):
         self.pool_size = _kernel("pool_size", pool_size)
         self.strides = _kernel("strides", strides)
         for i in range(self.repetitions):
-            conv = keras.layers.Conv2D(self.filters, self.kernel_size, activation="relu",
-                                       padding="same", name=f"conv2D_{i}")
+            conv = keras.layers.Conv2D(
+                self.filters,
+                self.kernel_size,
+                activation="relu",
+                padding="same",
+                name=f"conv2D_{i}",
+            )
             setattr(self, f"conv2D_{i}", conv)
         self.max_pool = keras.layers.MaxPooling2D(self.pool_size, strides=self.strides)
 
@@ -194,9 +202,14 @@ class Block(keras.layers.Layer):
         return self.max_pool.compute_output_shape((*tuple(input_shape)[:-1], self.filters))
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters,
-                "kernel_size": self.kernel_size, "repetitions": self.repetitions,
-                "pool_size": self.pool_size, "strides": self.strides}
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "repetitions": self.repetitions,
+            "pool_size": self.pool_size,
+            "strides": self.strides,
+        }
 
 
 VGG_FILTERS = (64, 128, 256, 512, 512)
@@ -211,8 +224,7 @@ class MyVGG(keras.Model):
     with ``h, w >= 32`` (five 2×2 pools); output ``(batch, num_classes)``.
     """
 
-    def __init__(self, num_classes: int, filters=VGG_FILTERS, dense_units: int = 256,
-                 **kwargs):
+    def __init__(self, num_classes: int, filters=VGG_FILTERS, dense_units: int = 256, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = _positive_int("num_classes", num_classes)
         self.filters = _shape("filters", filters)
@@ -236,12 +248,17 @@ class MyVGG(keras.Model):
         return self.classifier(self.fc(self.flatten(x)))
 
     def get_config(self):
-        return {"num_classes": self.num_classes, "filters": self.filters,
-                "dense_units": self.dense_units, "name": self.name}
+        return {
+            "num_classes": self.num_classes,
+            "filters": self.filters,
+            "dense_units": self.dense_units,
+            "name": self.name,
+        }
 
 
-def siamese_base(input_shape=(28, 28, 1), units: int = 128, dropout: float = 0.1,
-                 scale: float | None = 1 / 255):
+def siamese_base(
+    input_shape=(28, 28, 1), units: int = 128, dropout: float = 0.1, scale: float | None = 1 / 255
+):
     """The base network of the course's Siamese model: ``input_shape -> (batch, units)``.
 
     Rescaling by ``scale`` (None: none, for inputs already in ``[0, 1]``), flatten, then

@@ -187,7 +187,9 @@ def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None
     import time
 
     if isinstance(argv, str) or not argv:
-        raise ValueError("argv must be a non-empty list of strings, e.g. [sys.executable, 'job.py']")
+        raise ValueError(
+            "argv must be a non-empty list of strings, e.g. [sys.executable, 'job.py']"
+        )
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
     workers = [f"localhost:{p}" for p in free_ports(n)]
@@ -198,8 +200,16 @@ def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None
             config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
             out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
             files.append((out, err))
-            procs.append(subprocess.Popen(list(argv), env={**base, "TF_CONFIG": json.dumps(config)},
-                                          stdout=out, stderr=err, text=True, cwd=cwd))
+            procs.append(
+                subprocess.Popen(
+                    list(argv),
+                    env={**base, "TF_CONFIG": json.dumps(config)},
+                    stdout=out,
+                    stderr=err,
+                    text=True,
+                    cwd=cwd,
+                )
+            )
         deadline = time.monotonic() + timeout
         while any(p.poll() is None for p in procs):
             failed = any(p.poll() not in (None, 0) for p in procs)

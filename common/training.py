@@ -33,8 +33,9 @@ def _positive_int(name, value, *, optional=False):
     if optional and value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int{' or None' if optional else ''}, "
-                         f"got {value!r}")
+        raise ValueError(
+            f"{name} must be a positive int{' or None' if optional else ''}, got {value!r}"
+        )
     return int(value)
 
 
@@ -103,8 +104,10 @@ def _check_variables_in_scope(model, strategy):
         return
     for v in model.trainable_variables[:1]:
         if not strategy.extended.variable_created_in_scope(getattr(v, "value", v)):
-            raise ValueError("the model's variables were created outside strategy.scope(): "
-                             "build the model inside `with strategy.scope():`")
+            raise ValueError(
+                "the model's variables were created outside strategy.scope(): "
+                "build the model inside `with strategy.scope():`"
+            )
 
 
 def _read_history(path, epochs_done):
@@ -132,9 +135,22 @@ def _line(epoch, epochs, seconds, logs):
     return f"Epoch {epoch}/{epochs} - {seconds:.1f}s - {values}"
 
 
-def fit(model, train_ds, *, epochs, optimizer, loss, metrics=(), val_ds=None, strategy=None,
-        checkpoint_dir=None, log_dir=None, steps_per_epoch=None, steps_per_execution=1,
-        verbose=1):
+def fit(
+    model,
+    train_ds,
+    *,
+    epochs,
+    optimizer,
+    loss,
+    metrics=(),
+    val_ds=None,
+    strategy=None,
+    checkpoint_dir=None,
+    log_dir=None,
+    steps_per_epoch=None,
+    steps_per_execution=1,
+    verbose=1,
+):
     """Train ``model`` on ``train_ds`` with a custom ``GradientTape`` loop.
 
     Args:
@@ -179,12 +195,15 @@ def fit(model, train_ds, *, epochs, optimizer, loss, metrics=(), val_ds=None, st
     if not isinstance(model, keras.Model):
         raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
     if not model.built or not model.trainable_variables:
-        raise ValueError("model must be built (start it with keras.Input or call it once) "
-                         "and have trainable variables")
+        raise ValueError(
+            "model must be built (start it with keras.Input or call it once) "
+            "and have trainable variables"
+        )
     for name, ds in (("train_ds", train_ds), ("val_ds", val_ds)):
         if ds is not None and not isinstance(ds, tf.data.Dataset):
-            raise ValueError(f"{name} must be a tf.data.Dataset of (x, y) batches, "
-                             f"got {type(ds).__name__}")
+            raise ValueError(
+                f"{name} must be a tf.data.Dataset of (x, y) batches, got {type(ds).__name__}"
+            )
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     strategy = strategy or tf.distribute.get_strategy()
@@ -201,8 +220,10 @@ def fit(model, train_ds, *, epochs, optimizer, loss, metrics=(), val_ds=None, st
             raise ValueError(f"optimizer must be a Keras optimizer or its name, got {optimizer!r}")
         if getattr(optimizer, "_distribution_strategy", strategy) is not strategy:
             if optimizer.built:
-                raise ValueError("optimizer was built under another strategy: create it "
-                                 "inside strategy.scope() or pass an unbuilt one")
+                raise ValueError(
+                    "optimizer was built under another strategy: create it "
+                    "inside strategy.scope() or pass an unbuilt one"
+                )
             # Keras 3 optimizers remember the strategy they were created under: re-create
             optimizer = optimizer.__class__.from_config(optimizer.get_config())
         if not optimizer.built:
@@ -252,10 +273,14 @@ def fit(model, train_ds, *, epochs, optimizer, loss, metrics=(), val_ds=None, st
     train_run, eval_run = runner(train_step), runner(eval_step)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    train_iter = iter(strategy.experimental_distribute_dataset(
-        train_ds.repeat().with_options(options)))
-    dist_val = None if val_ds is None else strategy.experimental_distribute_dataset(
-        val_ds.with_options(options))
+    train_iter = iter(
+        strategy.experimental_distribute_dataset(train_ds.repeat().with_options(options))
+    )
+    dist_val = (
+        None
+        if val_ds is None
+        else strategy.experimental_distribute_dataset(val_ds.with_options(options))
+    )
 
     chief, task_id = _worker(strategy)
     history: dict[str, list[float]] = {}
@@ -274,8 +299,10 @@ def fit(model, train_ds, *, epochs, optimizer, loss, metrics=(), val_ds=None, st
         manager = tf.train.CheckpointManager(ckpt, save_dir, max_to_keep=2)
     writers = {}
     if log_dir is not None and chief:
-        writers = {part: tf.summary.create_file_writer(os.path.join(os.fspath(log_dir), part))
-                   for part in ("train", "validation")}
+        writers = {
+            part: tf.summary.create_file_writer(os.path.join(os.fspath(log_dir), part))
+            for part in ("train", "validation")
+        }
 
     try:
         for epoch in range(int(done.numpy()), epochs):
@@ -291,8 +318,13 @@ def fit(model, train_ds, *, epochs, optimizer, loss, metrics=(), val_ds=None, st
                 total += float(train_run(train_iter, tf.constant(n)))
                 step += n
                 if bar is not None:
-                    bar.update(step, [("loss", total / step),
-                                      *((m.name, float(m.result())) for m in train_metrics)])
+                    bar.update(
+                        step,
+                        [
+                            ("loss", total / step),
+                            *((m.name, float(m.result())) for m in train_metrics),
+                        ],
+                    )
             logs = {"loss": total / steps_per_epoch}
             logs.update({m.name: float(m.result()) for m in train_metrics})
             if dist_val is not None:

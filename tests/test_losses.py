@@ -135,8 +135,12 @@ def test_rmse_trains_a_model():
 
 @pytest.mark.parametrize(
     "make",
-    [lambda: losses.rmse, lambda: losses.huber_loss(), lambda: losses.HuberLoss(),
-     lambda: losses.contrastive_loss()],
+    [
+        lambda: losses.rmse,
+        lambda: losses.huber_loss(),
+        lambda: losses.HuberLoss(),
+        lambda: losses.contrastive_loss(),
+    ],
     ids=["rmse", "huber_loss", "HuberLoss", "contrastive_loss"],
 )
 def test_mismatched_shapes_raise_naming_both_arguments(make):

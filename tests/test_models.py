@@ -59,7 +59,9 @@ def test_my_vgg_has_the_course_structure():
     model = models.MyVGG(num_classes=2)
     out = model(np.zeros((1, 32, 32, 3), "float32"))
     assert out.shape == (1, 2)
-    for letter, filters, reps in zip("abcde", (64, 128, 256, 512, 512), (2, 2, 3, 3, 3), strict=True):
+    for letter, filters, reps in zip(
+        "abcde", (64, 128, 256, 512, 512), (2, 2, 3, 3, 3), strict=True
+    ):
         block = getattr(model, f"block_{letter}")
         assert block.filters == filters and block.repetitions == reps
     assert model.fc.units == 256 and model.classifier.units == 2
@@ -71,8 +73,11 @@ def test_small_vgg_learns_a_separable_problem():
     y = np.arange(128) % 2
     x[y == 1, 8:24, 8:24, :] += 0.8  # a bright square in class 1
     model = models.MyVGG(2, filters=(4, 4, 8, 8, 8), dense_units=8)
-    model.compile(optimizer=keras.optimizers.Adam(0.003),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.003),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     history = model.fit(x, y, epochs=15, batch_size=32, verbose=0)
     assert history.history["accuracy"][-1] >= 0.9
 

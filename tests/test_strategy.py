@@ -105,8 +105,9 @@ def test_tf_config_with_two_workers_gives_multi_worker_mirrored():
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "netguard"), str(ROOT)]),
     }
-    procs = strategy.launch_workers([sys.executable, "-c", WORKER], 2, env=env, timeout=120,
-                                    cwd=ROOT)
+    procs = strategy.launch_workers(
+        [sys.executable, "-c", WORKER], 2, env=env, timeout=120, cwd=ROOT
+    )
     for p in procs:
         assert p.returncode == 0, p.stderr[-2000:]
         result = json.loads(p.stdout.strip().splitlines()[-1])

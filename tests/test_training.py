@@ -30,8 +30,9 @@ def _model(seed=1):
     import keras
 
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
-                             keras.layers.Dense(2)])
+    return keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(2)]
+    )
 
 
 def _fit(model, ds, **kw):
@@ -41,9 +42,14 @@ def _fit(model, ds, **kw):
 
     kw.setdefault("epochs", 3)
     kw.setdefault("verbose", 0)
-    return training.fit(model, ds, optimizer=keras.optimizers.SGD(0.1),
-                        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                        metrics=["accuracy"], **kw)
+    return training.fit(
+        model,
+        ds,
+        optimizer=keras.optimizers.SGD(0.1),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        **kw,
+    )
 
 
 def test_fit_matches_keras_fit_on_the_same_model_and_data():
@@ -53,9 +59,11 @@ def test_fit_matches_keras_fit_on_the_same_model_and_data():
     ours = _model()
     history = _fit(ours, ds, val_ds=ds.take(2))
     theirs = _model()
-    theirs.compile(optimizer=keras.optimizers.SGD(0.1),
-                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                   metrics=["accuracy"])
+    theirs.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     reference = theirs.fit(ds, epochs=3, verbose=0, shuffle=False)
     for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
@@ -121,9 +129,15 @@ def test_fit_trains_a_model_with_a_per_pixel_loss():
     ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 1)])
-    history = training.fit(model, ds, epochs=20, optimizer=keras.optimizers.Adam(0.05),
-                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                           metrics=["accuracy"], verbose=0)
+    history = training.fit(
+        model,
+        ds,
+        epochs=20,
+        optimizer=keras.optimizers.Adam(0.05),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        verbose=0,
+    )
     assert history["accuracy"][-1] > 0.95
 
 
@@ -168,13 +182,20 @@ def test_empty_and_infinite_datasets_are_explained():
 
 
 def _env():
-    return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",
-                PYTHONPATH=os.pathsep.join([str(NETGUARD), str(ROOT)]))
+    return dict(
+        os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=os.pathsep.join([str(NETGUARD), str(ROOT)])
+    )
 
 
 def _job(out, *args, timeout=180):
-    proc = subprocess.run([sys.executable, JOB, str(out), *args], env=_env(), cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, JOB, str(out), *args],
+        env=_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(out.read_text())
 
@@ -183,8 +204,13 @@ def _job(out, *args, timeout=180):
 def test_same_weights_on_one_device_two_logical_cpus_and_two_workers(tmp_path):
     single = _job(tmp_path / "single.json")
     mirrored = _job(tmp_path / "mirrored.json", "--logical-cpus", "2", "--steps-per-execution", "3")
-    procs = S.launch_workers([sys.executable, JOB, str(tmp_path / "worker{index}.json")], 2,
-                             env=_env(), timeout=240, cwd=ROOT)
+    procs = S.launch_workers(
+        [sys.executable, JOB, str(tmp_path / "worker{index}.json")],
+        2,
+        env=_env(),
+        timeout=240,
+        cwd=ROOT,
+    )
     for p in procs:
         assert p.returncode == 0, p.stderr[-3000:]
     workers = [json.loads((tmp_path / f"worker{i}.json").read_text()) for i in range(2)]
@@ -219,8 +245,9 @@ def _history_file(ckpt):
 def test_a_job_killed_mid_training_resumes_from_its_checkpoint(tmp_path):
     ckpt, out = tmp_path / "ckpt", tmp_path / "out.json"
     args = [sys.executable, JOB, str(out), "--epochs", "5", "--ckpt", str(ckpt), "--delay", "0.05"]
-    proc = subprocess.Popen(args, env=_env(), cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        args, env=_env(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         _wait_for_checkpoint(ckpt, [proc])
         proc.send_signal(signal.SIGKILL)
@@ -240,17 +267,32 @@ def test_a_job_killed_mid_training_resumes_from_its_checkpoint(tmp_path):
 @pytest.mark.slow
 def test_a_killed_worker_and_its_cluster_restart_and_finish(tmp_path):
     ckpt = tmp_path / "ckpt"
-    args = [sys.executable, JOB, str(tmp_path / "w{index}.json"), "--epochs", "4",
-            "--ckpt", str(ckpt), "--delay", "0.05"]
+    args = [
+        sys.executable,
+        JOB,
+        str(tmp_path / "w{index}.json"),
+        "--epochs",
+        "4",
+        "--ckpt",
+        str(ckpt),
+        "--delay",
+        "0.05",
+    ]
     ports = S.free_ports(2)
     workers = [f"localhost:{p}" for p in ports]
     procs = []
     try:
         for i in range(2):
             config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
-            procs.append(subprocess.Popen(args, env=dict(_env(), TF_CONFIG=json.dumps(config)),
-                                          cwd=ROOT, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    args,
+                    env=dict(_env(), TF_CONFIG=json.dumps(config)),
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         _wait_for_checkpoint(ckpt, procs)
         procs[1].send_signal(signal.SIGKILL)  # one worker dies; the other cannot go on alone
     finally:

@@ -37,6 +37,7 @@ x = rng.normal(size=(512, 8)).astype("float32")
 y = (x[:, :4].sum(1) > x[:, 4:].sum(1)).astype("int64")
 ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32, drop_remainder=True)
 if args.delay:
+
     def slow(a, b):
         tf.py_function(lambda: time.sleep(args.delay), [], [])
         return a, b
@@ -45,18 +46,33 @@ if args.delay:
 
 with strategy.scope():
     keras.utils.set_random_seed(1)
-    model = keras.Sequential([
-        keras.Input((8,)),
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dense(2),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((8,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(2),
+        ]
+    )
 history = training.fit(
-    model, ds, epochs=args.epochs, optimizer=keras.optimizers.SGD(0.1),
-    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
-    val_ds=ds.take(4), strategy=strategy, checkpoint_dir=args.ckpt, verbose=2,
+    model,
+    ds,
+    epochs=args.epochs,
+    optimizer=keras.optimizers.SGD(0.1),
+    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    metrics=["accuracy"],
+    val_ds=ds.take(4),
+    strategy=strategy,
+    checkpoint_dir=args.ckpt,
+    verbose=2,
     steps_per_execution=args.steps_per_execution,
 )
 index = json.loads(os.environ.get("TF_CONFIG") or "{}").get("task", {}).get("index", 0)
 with open(args.out.format(index=index), "w") as f:
-    json.dump({"weights": [w.tolist() for w in model.get_weights()], "history": history,
-               "strategy": S.describe(strategy)}, f)
+    json.dump(
+        {
+            "weights": [w.tolist() for w in model.get_weights()],
+            "history": history,
+            "strategy": S.describe(strategy),
+        },
+        f,
+    )
