@@ -1,0 +1,234 @@
+"""Bounding boxes: formats, IoU, anchors, encoding and non-maximum suppression.
+
+Conventions (as TensorFlow's ``tf.image`` ops and TF Hub detectors use them):
+
+* ``yxyx``: ``[ymin, xmin, ymax, xmax]``, either normalised to ``[0, 1]`` of the image's
+  height and width, or in pixels;
+* ``xywh``: ``[x, y, w, h]`` with ``(x, y)`` the top-left corner (the course's drawing
+  helpers and COCO annotations).
+
+Every function takes arrays of shape ``(N, 4)`` (or ``(4,)`` for one box) and returns
+NumPy arrays, except :func:`nms`, which runs ``tf.image.non_max_suppression``.
+Inverted boxes (``ymax < ymin`` or ``xmax < xmin``) and non-finite values raise
+``ValueError``; zero-area (degenerate) boxes are allowed and have IoU 0 with everything.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def _boxes(name: str, boxes, *, check_order: bool = True) -> np.ndarray:
+    """``boxes`` as float64 ``(N, 4)``; validated."""
+    arr = np.asarray(boxes, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != 4:
+        raise ValueError(f"{name} must have shape (N, 4) or (4,), got {np.shape(boxes)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} holds non-finite values (NaN or inf)")
+    if check_order:
+        bad = (arr[:, 2] < arr[:, 0]) | (arr[:, 3] < arr[:, 1])
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{name}[{i}] = {arr[i].tolist()} is inverted: need ymin <= ymax and "
+                "xmin <= xmax ([ymin, xmin, ymax, xmax])"
+            )
+    return arr
+
+
+def _size(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def to_pixels(boxes, height, width) -> np.ndarray:
+    """Normalised ``yxyx`` ``(N, 4)`` -> pixel ``yxyx`` for an image ``height × width``."""
+    b = _boxes("boxes", boxes)
+    scale = np.array([_size("height", height), _size("width", width)] * 2)
+    return b * scale
+
+
+def to_normalized(boxes, height, width) -> np.ndarray:
+    """Pixel ``yxyx`` ``(N, 4)`` -> normalised ``yxyx`` for an image ``height × width``."""
+    b = _boxes("boxes", boxes)
+    scale = np.array([_size("height", height), _size("width", width)] * 2)
+    return b / scale
+
+
+def yxyx_to_xywh(boxes) -> np.ndarray:
+    """``[ymin, xmin, ymax, xmax]`` -> ``[x, y, w, h]`` (same units), shape ``(N, 4)``."""
+    b = _boxes("boxes", boxes)
+    return np.stack([b[:, 1], b[:, 0], b[:, 3] - b[:, 1], b[:, 2] - b[:, 0]], axis=1)
+
+
+def xywh_to_yxyx(boxes) -> np.ndarray:
+    """``[x, y, w, h]`` -> ``[ymin, xmin, ymax, xmax]`` (same units), shape ``(N, 4)``.
+
+    Raises:
+        ValueError: a negative width or height, non-finite values, a wrong shape.
+    """
+    b = _boxes("boxes", boxes, check_order=False)
+    if (b[:, 2:] < 0).any():
+        raise ValueError("boxes hold a negative width or height ([x, y, w, h])")
+    return np.stack([b[:, 1], b[:, 0], b[:, 1] + b[:, 3], b[:, 0] + b[:, 2]], axis=1)
+
+
+def area(boxes) -> np.ndarray:
+    """Areas of ``yxyx`` boxes ``(N, 4)`` -> ``(N,)`` (units squared)."""
+    b = _boxes("boxes", boxes)
+    return (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+
+
+def iou(boxes_a, boxes_b) -> np.ndarray:
+    """Pairwise intersection over union of ``yxyx`` boxes.
+
+    Args:
+        boxes_a: ``(N, 4)`` (or ``(4,)``), boxes_b: ``(M, 4)`` (or ``(4,)``), same units.
+
+    Returns:
+        ``(N, M)`` float64 in ``[0, 1]``: 1 for identical boxes of positive area, 0 for
+        disjoint boxes and for any pair involving a zero-area box.
+
+    Raises:
+        ValueError: wrong shape, inverted boxes or non-finite values (naming the argument).
+    """
+    a = _boxes("boxes_a", boxes_a)
+    b = _boxes("boxes_b", boxes_b)
+    top = np.maximum(a[:, None, 0], b[None, :, 0])
+    left = np.maximum(a[:, None, 1], b[None, :, 1])
+    bottom = np.minimum(a[:, None, 2], b[None, :, 2])
+    right = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(bottom - top, 0, None) * np.clip(right - left, 0, None)
+    union = area(a)[:, None] + area(b)[None, :] - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def anchors(feature_size, *, scales=(0.2,), aspect_ratios=(1.0,)) -> np.ndarray:
+    """Anchor boxes centred on every cell of a ``feature_size`` grid, normalised ``yxyx``.
+
+    Args:
+        feature_size: ``(rows, cols)`` of the feature map (or one int for a square grid).
+        scales: anchor sides as fractions of the image (``sqrt(area)``), each in ``(0, 1]``.
+        aspect_ratios: width ÷ height of each anchor, positive.
+
+    Returns:
+        ``(rows * cols * len(scales) * len(aspect_ratios), 4)`` float64, ordered by row,
+        column, scale, aspect ratio (the order a detection head's outputs use).
+    """
+    if isinstance(feature_size, numbers.Integral) and not isinstance(feature_size, bool):
+        feature_size = (feature_size, feature_size)
+    if (
+        not isinstance(feature_size, (tuple, list))
+        or len(feature_size) != 2
+        or not all(isinstance(v, numbers.Integral) and v >= 1 for v in feature_size)
+    ):
+        raise ValueError(
+            f"feature_size must be a positive int or (rows, cols), got {feature_size!r}"
+        )
+    scales = np.asarray(scales, dtype=np.float64).ravel()
+    ratios = np.asarray(aspect_ratios, dtype=np.float64).ravel()
+    if scales.size == 0 or not np.all((scales > 0) & (scales <= 1)):
+        raise ValueError(f"scales must be non-empty fractions in (0, 1], got {scales.tolist()}")
+    if ratios.size == 0 or not np.all(ratios > 0):
+        raise ValueError(f"aspect_ratios must be non-empty and positive, got {ratios.tolist()}")
+    rows, cols = feature_size
+    cy = (np.arange(rows) + 0.5) / rows
+    cx = (np.arange(cols) + 0.5) / cols
+    heights = (scales[:, None] / np.sqrt(ratios)[None, :]).ravel()
+    widths = (scales[:, None] * np.sqrt(ratios)[None, :]).ravel()
+    cy, cx, h = np.meshgrid(cy, cx, heights, indexing="ij")
+    _, _, w = np.meshgrid(np.arange(rows), np.arange(cols), widths, indexing="ij")
+    out = np.stack([cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2], axis=-1)
+    return out.reshape(-1, 4)
+
+
+def _centres(b):
+    h = b[:, 2] - b[:, 0]
+    w = b[:, 3] - b[:, 1]
+    return b[:, 0] + h / 2, b[:, 1] + w / 2, h, w
+
+
+def encode(boxes, anchor_boxes, *, variances=(0.1, 0.1, 0.2, 0.2)) -> np.ndarray:
+    """Regression targets of ``boxes`` relative to their anchors (SSD / Faster R-CNN style).
+
+    ``boxes`` and ``anchor_boxes`` are ``(N, 4)`` ``yxyx`` (row i of one matched to row i
+    of the other). Returns ``(N, 4)`` ``[ty, tx, th, tw]``::
+
+        ty = (cy - cy_a) / h_a / v0,  th = log(h / h_a) / v2  (and x, w alike)
+
+    Raises:
+        ValueError: different numbers of boxes and anchors, or a zero-size box or anchor.
+    """
+    b = _boxes("boxes", boxes)
+    a = _boxes("anchor_boxes", anchor_boxes)
+    if len(b) != len(a):
+        raise ValueError(f"boxes and anchor_boxes differ in length: {len(b)} vs {len(a)}")
+    v = np.asarray(variances, dtype=np.float64)
+    by, bx, bh, bw = _centres(b)
+    ay, ax, ah, aw = _centres(a)
+    if (bh <= 0).any() or (bw <= 0).any() or (ah <= 0).any() or (aw <= 0).any():
+        raise ValueError("encode needs boxes and anchors of positive height and width")
+    return np.stack(
+        [
+            (by - ay) / ah / v[0],
+            (bx - ax) / aw / v[1],
+            np.log(bh / ah) / v[2],
+            np.log(bw / aw) / v[3],
+        ],
+        axis=1,
+    )
+
+
+def decode(deltas, anchor_boxes, *, variances=(0.1, 0.1, 0.2, 0.2)) -> np.ndarray:
+    """Inverse of :func:`encode`: ``(N, 4)`` deltas + ``(N, 4)`` anchors -> ``yxyx`` boxes."""
+    d = np.asarray(deltas, dtype=np.float64).reshape(-1, 4)
+    a = _boxes("anchor_boxes", anchor_boxes)
+    if len(d) != len(a):
+        raise ValueError(f"deltas and anchor_boxes differ in length: {len(d)} vs {len(a)}")
+    if not np.all(np.isfinite(d)):
+        raise ValueError("deltas hold non-finite values")
+    v = np.asarray(variances, dtype=np.float64)
+    ay, ax, ah, aw = _centres(a)
+    cy = d[:, 0] * v[0] * ah + ay
+    cx = d[:, 1] * v[1] * aw + ax
+    h = np.exp(d[:, 2] * v[2]) * ah
+    w = np.exp(d[:, 3] * v[3]) * aw
+    return np.stack([cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2], axis=1)
+
+
+def nms(boxes, scores, *, max_boxes=100, iou_threshold=0.5, score_threshold=float("-inf")):
+    """Non-maximum suppression with ``tf.image.non_max_suppression``.
+
+    Args:
+        boxes: ``(N, 4)`` ``yxyx``; scores: ``(N,)``.
+        max_boxes: most boxes to keep; iou_threshold: in ``[0, 1]``; boxes overlapping a
+            better one by more than it are dropped; score_threshold: drop lower scores.
+
+    Returns:
+        ``(K,)`` int indices into ``boxes``, best score first.
+    """
+    b = _boxes("boxes", boxes)
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    if len(s) != len(b):
+        raise ValueError(f"scores must have one value per box: {len(s)} scores, {len(b)} boxes")
+    if not 0 <= iou_threshold <= 1:
+        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
+    if isinstance(max_boxes, bool) or not isinstance(max_boxes, numbers.Integral) or max_boxes < 1:
+        raise ValueError(f"max_boxes must be a positive int, got {max_boxes!r}")
+    import tensorflow as tf
+
+    keep = tf.image.non_max_suppression(
+        b.astype("float32"),
+        s.astype("float32"),
+        int(max_boxes),
+        iou_threshold=float(iou_threshold),
+        score_threshold=float(score_threshold),
+    )
+    return keep.numpy()
