@@ -37,6 +37,23 @@ def _kernel(name: str, value):
     return _positive_int(name, value)
 
 
+def _fraction(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _initializer(value) -> str:
+    """A Keras initializer given by name (kept as the name, so configs stay plain)."""
+    if not isinstance(value, str):
+        raise ValueError(f"kernel_initializer must be a Keras initializer name, got {value!r}")
+    try:
+        keras.initializers.get(value)
+    except ValueError as err:
+        raise ValueError(f"kernel_initializer {value!r} is not a Keras initializer") from err
+    return value
+
+
 def _shape(name: str, value) -> tuple[int, ...]:
     if not isinstance(value, (tuple, list)) or not value:
         raise ValueError(f"{name} must be a non-empty tuple of ints, got {value!r}")
@@ -86,17 +103,20 @@ class IdentityBlock(keras.layers.Layer):
     """ResNet identity block: ``relu(x + bn(conv(relu(bn(conv(x))))))``.
 
     Input and output ``(batch, h, w, filters)``: the skip adds the input, so its channel
-    count must equal ``filters`` (checked when built).
+    count must equal ``filters`` (checked when built). ``bn_momentum`` is the batch norms'
+    moving-average momentum (Keras's 0.99 needs hundreds of steps to settle; use ~0.9 for
+    short runs).
     """
 
-    def __init__(self, filters: int, kernel_size=3, **kwargs):
+    def __init__(self, filters: int, kernel_size=3, bn_momentum: float = 0.99, **kwargs):
         super().__init__(**kwargs)
         self.filters = _positive_int("filters", filters)
         self.kernel_size = _kernel("kernel_size", kernel_size)
+        self.bn_momentum = _fraction("bn_momentum", bn_momentum)
         self.conv1 = keras.layers.Conv2D(self.filters, self.kernel_size, padding="same")
-        self.bn1 = keras.layers.BatchNormalization()
+        self.bn1 = keras.layers.BatchNormalization(momentum=self.bn_momentum)
         self.conv2 = keras.layers.Conv2D(self.filters, self.kernel_size, padding="same")
-        self.bn2 = keras.layers.BatchNormalization()
+        self.bn2 = keras.layers.BatchNormalization(momentum=self.bn_momentum)
         self.act = keras.layers.Activation("relu")
         self.add = keras.layers.Add()
 
@@ -121,7 +141,12 @@ class IdentityBlock(keras.layers.Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size}
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "bn_momentum": self.bn_momentum,
+        }
 
 
 @keras.saving.register_keras_serializable(package="tfat")
@@ -129,19 +154,21 @@ class MiniResNet(keras.Model):
     """The course's mini ResNet: ``(batch, h, w, c) -> (batch, num_classes)`` softmax.
 
     Conv 7×7 (``filters``) → batch norm → ReLU → max-pool 3×3 → two ``IdentityBlock``\\ s
-    → global average pooling → dense softmax. The course uses ``filters=64``.
+    → global average pooling → dense softmax. The course uses ``filters=64``;
+    ``bn_momentum`` goes to every batch norm (see :class:`IdentityBlock`).
     """
 
-    def __init__(self, num_classes: int, filters: int = 64, **kwargs):
+    def __init__(self, num_classes: int, filters: int = 64, bn_momentum: float = 0.99, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = _positive_int("num_classes", num_classes)
         self.filters = _positive_int("filters", filters)
+        self.bn_momentum = _fraction("bn_momentum", bn_momentum)
         self.conv = keras.layers.Conv2D(self.filters, 7, padding="same")
-        self.bn = keras.layers.BatchNormalization()
+        self.bn = keras.layers.BatchNormalization(momentum=self.bn_momentum)
         self.act = keras.layers.Activation("relu")
         self.max_pool = keras.layers.MaxPooling2D((3, 3))
-        self.id1a = IdentityBlock(self.filters, 3)
-        self.id1b = IdentityBlock(self.filters, 3)
+        self.id1a = IdentityBlock(self.filters, 3, bn_momentum=self.bn_momentum)
+        self.id1b = IdentityBlock(self.filters, 3, bn_momentum=self.bn_momentum)
         self.global_pool = keras.layers.GlobalAveragePooling2D()
         self.classifier = keras.layers.Dense(self.num_classes, activation="softmax")
 
@@ -153,7 +180,12 @@ class MiniResNet(keras.Model):
         return self.classifier(self.global_pool(x))
 
     def get_config(self):
-        return {"num_classes": self.num_classes, "filters": self.filters, "name": self.name}
+        return {
+            "num_classes": self.num_classes,
+            "filters": self.filters,
+            "bn_momentum": self.bn_momentum,
+            "name": self.name,
+        }
 
 
 @keras.saving.register_keras_serializable(package="tfat")
@@ -162,13 +194,23 @@ class Block(keras.layers.Layer):
 
     ``(batch, h, w, c) -> (batch, h', w', filters)`` with ``h' = (h - pool_size) // strides + 1``.
     The convolutions are attributes ``conv2D_0``, ``conv2D_1``, ... and the pool
-    ``max_pool``, as in the course.
+    ``max_pool``, as in the course. ``kernel_initializer`` defaults to Keras's (Glorot
+    uniform, as the course); ``"he_normal"`` keeps the signal alive through many ReLU
+    convolutions without batch norm when training from scratch.
     """
 
     def __init__(
-        self, filters: int, kernel_size, repetitions: int, pool_size=2, strides=2, **kwargs
+        self,
+        filters: int,
+        kernel_size,
+        repetitions: int,
+        pool_size=2,
+        strides=2,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
     ):
         super().__init__(**kwargs)
+        self.kernel_initializer = _initializer(kernel_initializer)
         self.filters = _positive_int("filters", filters)
         self.kernel_size = _kernel("kernel_size", kernel_size)
         self.repetitions = _positive_int("repetitions", repetitions)
@@ -180,6 +222,7 @@ class Block(keras.layers.Layer):
                 self.kernel_size,
                 activation="relu",
                 padding="same",
+                kernel_initializer=keras.initializers.get(self.kernel_initializer),
                 name=f"conv2D_{i}",
             )
             setattr(self, f"conv2D_{i}", conv)
@@ -209,6 +252,7 @@ class Block(keras.layers.Layer):
             "repetitions": self.repetitions,
             "pool_size": self.pool_size,
             "strides": self.strides,
+            "kernel_initializer": self.kernel_initializer,
         }
 
 
@@ -222,10 +266,21 @@ class MyVGG(keras.Model):
     Blocks ``block_a`` ... ``block_e`` have ``filters`` (default the course's 64, 128,
     256, 512, 512) with 2, 2, 3, 3, 3 convolutions of 3×3. Inputs ``(batch, h, w, 3)``
     with ``h, w >= 32`` (five 2×2 pools); output ``(batch, num_classes)``.
+    ``kernel_initializer`` goes to every convolution (see :class:`Block`): with the
+    default, 13 ReLU convolutions without batch norm shrink the signal so much that
+    training from scratch can stall at chance; ``"he_normal"`` avoids that.
     """
 
-    def __init__(self, num_classes: int, filters=VGG_FILTERS, dense_units: int = 256, **kwargs):
+    def __init__(
+        self,
+        num_classes: int,
+        filters=VGG_FILTERS,
+        dense_units: int = 256,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        self.kernel_initializer = _initializer(kernel_initializer)
         self.num_classes = _positive_int("num_classes", num_classes)
         self.filters = _shape("filters", filters)
         if len(self.filters) != 5:
@@ -233,7 +288,10 @@ class MyVGG(keras.Model):
         self.dense_units = _positive_int("dense_units", dense_units)
         reps = (2, 2, 3, 3, 3)
         for letter, f, r in zip("abcde", self.filters, reps, strict=True):
-            setattr(self, f"block_{letter}", Block(f, 3, r, name=f"block_{letter}"))
+            block = Block(
+                f, 3, r, kernel_initializer=self.kernel_initializer, name=f"block_{letter}"
+            )
+            setattr(self, f"block_{letter}", block)
         self.flatten = keras.layers.Flatten()
         self.fc = keras.layers.Dense(self.dense_units, activation="relu")
         self.classifier = keras.layers.Dense(self.num_classes, activation="softmax")
@@ -252,6 +310,7 @@ class MyVGG(keras.Model):
             "num_classes": self.num_classes,
             "filters": self.filters,
             "dense_units": self.dense_units,
+            "kernel_initializer": self.kernel_initializer,
             "name": self.name,
         }
 

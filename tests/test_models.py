@@ -149,3 +149,17 @@ def test_bad_arguments_raise_naming_the_argument(build, name):
 def test_wrong_inputs_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_batch_norm_momentum_and_initializer_options():
+    model = models.MiniResNet(3, filters=4, bn_momentum=0.9)
+    model(np.zeros((1, 12, 12, 1), "float32"))
+    assert model.bn.momentum == 0.9 and model.id1b.bn2.momentum == 0.9
+    assert models.MiniResNet.from_config(model.get_config()).bn_momentum == 0.9
+    vgg = models.MyVGG(2, filters=(2, 2, 2, 2, 2), kernel_initializer="he_normal")
+    assert isinstance(vgg.block_c.conv2D_2.kernel_initializer, keras.initializers.HeNormal)
+    assert models.MyVGG.from_config(vgg.get_config()).kernel_initializer == "he_normal"
+    with pytest.raises(ValueError, match="bn_momentum"):
+        models.IdentityBlock(4, bn_momentum=1.5)
+    with pytest.raises(ValueError, match="kernel_initializer"):
+        models.Block(4, 3, 2, kernel_initializer="nonsense")
