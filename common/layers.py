@@ -42,34 +42,17 @@ def _features(name, input_shape) -> int:
     return int(shape[-1])
 
 
-@keras.saving.register_keras_serializable(package="tfat")
-class SimpleDense(keras.layers.Layer):
-    """Dense layer written out: ``(batch, ..., in) -> (batch, ..., units)``.
-
-    Weights: ``kernel`` (attribute ``w``) of shape ``(in, units)``, random normal, and
-    ``bias`` (attribute ``b``) of shape ``(units,)``, zeros. ``activation`` is anything ``keras.activations.get`` accepts (None: linear).
-
-    Raises:
-        ValueError: ``units`` not a positive int, an unknown ``activation``, or inputs of
-            rank < 2 at build time.
-    """
+class _UnitsLayer(keras.layers.Layer):
+    """What SimpleDense and SimpleQuadratic share: ``units``, ``activation``, the output
+    shape ``(batch, ..., units)`` and the config."""
 
     def __init__(self, units: int = 32, activation=None, **kwargs):
         super().__init__(**kwargs)
         self.units = _units(units)
         self.activation = _activation(activation)
 
-    def build(self, input_shape):
-        features = _features("SimpleDense", input_shape)
-        self.w = self.add_weight(
-            name="kernel", shape=(features, self.units), initializer="random_normal", trainable=True
-        )
-        self.b = self.add_weight(
-            name="bias", shape=(self.units,), initializer="zeros", trainable=True
-        )
-
-    def call(self, inputs):
-        return self.activation(ops.matmul(inputs, self.w) + self.b)
+    def _weight(self, name, shape, initializer):
+        return self.add_weight(name=name, shape=shape, initializer=initializer, trainable=True)
 
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape)[:-1], self.units)
@@ -83,7 +66,29 @@ class SimpleDense(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="tfat")
-class SimpleQuadratic(keras.layers.Layer):
+class SimpleDense(_UnitsLayer):
+    """Dense layer written out: ``(batch, ..., in) -> (batch, ..., units)``.
+
+    Weights: ``kernel`` (attribute ``w``) of shape ``(in, units)``, random normal, and
+    ``bias`` (attribute ``b``) of shape ``(units,)``, zeros. ``activation`` is anything
+    ``keras.activations.get`` accepts (None: linear).
+
+    Raises:
+        ValueError: ``units`` not a positive int, an unknown ``activation``, or inputs of
+            rank < 2 at build time.
+    """
+
+    def build(self, input_shape):
+        features = _features("SimpleDense", input_shape)
+        self.w = self._weight("kernel", (features, self.units), "random_normal")
+        self.b = self._weight("bias", (self.units,), "zeros")
+
+    def call(self, inputs):
+        return self.activation(ops.matmul(inputs, self.w) + self.b)
+
+
+@keras.saving.register_keras_serializable(package="tfat")
+class SimpleQuadratic(_UnitsLayer):
     """Quadratic layer: ``activation(x² @ a + x @ b + c)``, ``(batch, ..., in) -> (batch, ..., units)``.
 
     Weights named ``a`` and ``b``, each ``(in, units)`` (random normal), and ``c``,
@@ -94,34 +99,15 @@ class SimpleQuadratic(keras.layers.Layer):
             rank < 2 at build time.
     """
 
-    def __init__(self, units: int = 32, activation=None, **kwargs):
-        super().__init__(**kwargs)
-        self.units = _units(units)
-        self.activation = _activation(activation)
-
     def build(self, input_shape):
         features = _features("SimpleQuadratic", input_shape)
-        self.a = self.add_weight(
-            name="a", shape=(features, self.units), initializer="random_normal", trainable=True
-        )
-        self.b = self.add_weight(
-            name="b", shape=(features, self.units), initializer="random_normal", trainable=True
-        )
-        self.c = self.add_weight(name="c", shape=(self.units,), initializer="zeros", trainable=True)
+        self.a = self._weight("a", (features, self.units), "random_normal")
+        self.b = self._weight("b", (features, self.units), "random_normal")
+        self.c = self._weight("c", (self.units,), "zeros")
 
     def call(self, inputs):
         quadratic = ops.matmul(ops.square(inputs), self.a)
         return self.activation(quadratic + ops.matmul(inputs, self.b) + self.c)
-
-    def compute_output_shape(self, input_shape):
-        return (*tuple(input_shape)[:-1], self.units)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "activation": keras.activations.serialize(self.activation),
-        }
 
 
 @keras.saving.register_keras_serializable(package="tfat")
