@@ -40,6 +40,13 @@ def _boxes(name: str, boxes, *, check_order: bool = True) -> np.ndarray:
     return arr
 
 
+def validate(boxes, name: str = "boxes") -> np.ndarray:
+    """``boxes`` (``(N, 4)`` or ``(4,)`` ``yxyx``) as float64 ``(N, 4)``, after the checks
+    every function here makes (shape, finite values, not inverted); ``ValueError`` names
+    ``name`` otherwise."""
+    return _boxes(name, boxes)
+
+
 def _size(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
         raise ValueError(f"{name} must be a positive number, got {value!r}")

@@ -450,6 +450,42 @@ def make_shapes(n: int, *, shapes=("circle", "square"), size: int = 64, seed: in
     return images.astype(np.uint8), labels, boxes / size
 
 
+def make_digit_canvas(images, labels, *, size: int = 75, seed: int = 0):
+    """Paste each digit at a random place on a black ``size × size`` canvas (localization).
+
+    Args:
+        images: uint8 ``(N, h, w)`` or ``(N, h, w, 1)`` digits (e.g. MNIST's 28×28).
+        labels: ints ``(N,)``, passed through.
+        size: canvas side in pixels, at least the digit's side.
+        seed: seed of the positions.
+
+    Returns:
+        ``canvases`` uint8 ``(N, size, size, 1)``, ``labels`` int64 ``(N,)`` and ``boxes``
+        float32 ``(N, 4)``: the pasted patch as normalised ``[ymin, xmin, ymax, xmax]``
+        (the course's box: the whole 28×28 patch, not the tight box of the ink).
+    """
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError(f"images must have shape (N, h, w) or (N, h, w, 1), got {images.shape}")
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),):
+        raise ValueError(f"labels must have shape ({len(images)},), got {labels.shape}")
+    n, h, w = images.shape
+    if isinstance(size, bool) or not isinstance(size, int) or size < max(h, w):
+        raise ValueError(f"size must be an int of at least {max(h, w)}, got {size!r}")
+    rng = np.random.default_rng(seed)
+    ys = rng.integers(0, size - h + 1, n)
+    xs = rng.integers(0, size - w + 1, n)
+    canvases = np.zeros((n, size, size), np.uint8)
+    rows = ys[:, None] + np.arange(h)[None, :]  # (n, h)
+    cols = xs[:, None] + np.arange(w)[None, :]  # (n, w)
+    canvases[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]] = images
+    boxes = np.stack([ys, xs, ys + h, xs + w], axis=1).astype(np.float32) / size
+    return canvases[..., None], labels.astype(np.int64), boxes
+
+
 def load_table(name: str, *, data_dir: str | None = None):
     """Load table ``name`` as a ``pandas.DataFrame`` (a fresh copy on every call).
 

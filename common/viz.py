@@ -205,3 +205,85 @@ def graphviz_available() -> bool:
     except ImportError:
         return False
     return shutil.which("dot") is not None
+
+
+def draw_boxes(
+    image,
+    boxes,
+    labels=None,
+    scores=None,
+    class_names=None,
+    *,
+    normalized: bool = True,
+    min_score: float = 0.0,
+    ax=None,
+    title: str | None = None,
+    color="lime",
+):
+    """Draw ``[ymin, xmin, ymax, xmax]`` boxes on an image, with label and score captions.
+
+    Args:
+        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)`` array, uint8 or floats in [0, 1].
+        boxes: ``(N, 4)`` boxes, normalised to [0, 1] (``normalized=True``, as TF Hub
+            detectors return them) or in pixels.
+        labels: optional ints ``(N,)`` (shown through ``class_names`` when given).
+        scores: optional floats ``(N,)``; boxes scoring below ``min_score`` are skipped.
+        ax: the matplotlib axes to draw on (default: a new figure).
+        color: one colour, or a list of colours indexed by label.
+
+    Returns:
+        The figure. Raises ``ValueError`` for inverted or non-finite boxes (via
+        :mod:`common.boxes`) and for ``labels``/``scores`` of another length than ``boxes``.
+    """
+    import matplotlib.patches as patches
+    import matplotlib.pyplot as plt
+
+    from common import boxes as B
+
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim not in (2, 3):
+        raise ValueError(f"image must be (H, W) or (H, W, C), got shape {image.shape}")
+    h, w = image.shape[:2]
+    b = B.validate(boxes) if len(np.asarray(boxes)) else np.zeros((0, 4))
+    if normalized and len(b):
+        b = B.to_pixels(b, h, w)
+    for arg, value in (("labels", labels), ("scores", scores)):
+        if value is not None and len(value) != len(b):
+            raise ValueError(f"{arg} has {len(value)} entries for {len(b)} boxes")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4, 4 * h / w))
+    else:
+        fig = ax.figure
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+    ax.axis("off")
+    for i, (ymin, xmin, ymax, xmax) in enumerate(b):
+        score = None if scores is None else float(scores[i])
+        if score is not None and score < min_score:
+            continue
+        label = None if labels is None else int(labels[i])
+        c = color[label] if isinstance(color, (list, tuple)) and label is not None else color
+        ax.add_patch(
+            patches.Rectangle(
+                (xmin, ymin), xmax - xmin, ymax - ymin, fill=False, edgecolor=c, linewidth=2
+            )
+        )
+        parts = []
+        if label is not None:
+            parts.append(class_names[label] if class_names is not None else str(label))
+        if score is not None:
+            parts.append(f"{score:.0%}")
+        if parts:
+            ax.text(
+                xmin,
+                ymin,
+                " ".join(parts),
+                color="black",
+                fontsize=8,
+                va="bottom",
+                bbox={"facecolor": c, "alpha": 0.8, "pad": 1, "edgecolor": "none"},
+            )
+    if title:
+        ax.set_title(title)
+    return fig

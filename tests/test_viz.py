@@ -77,3 +77,40 @@ def test_plot_model_sequential_and_errors():
     assert len([t for t in texts if t.get_text()]) == 2 and len(texts) == 3
     with pytest.raises(TypeError, match="keras.Model"):
         viz.plot_model("model")
+
+
+def test_draw_boxes_draws_one_rectangle_and_caption_per_kept_box():
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    image = np.zeros((40, 80, 3), "uint8")
+    boxes = [[0.25, 0.25, 0.75, 0.5], [0.0, 0.0, 0.5, 0.5], [0.1, 0.6, 0.2, 0.9]]
+    fig = viz.draw_boxes(
+        image,
+        boxes,
+        labels=[0, 1, 1],
+        scores=[0.9, 0.8, 0.1],
+        class_names=["duck", "zombie"],
+        min_score=0.5,
+        title="t",
+    )
+    ax = fig.axes[0]
+    rects = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(rects) == 2
+    assert rects[0].get_xy() == (20.0, 10.0)  # pixels: x = 0.25 * 80, y = 0.25 * 40
+    assert (rects[0].get_width(), rects[0].get_height()) == (20.0, 20.0)
+    assert [t.get_text() for t in ax.texts] == ["duck 90%", "zombie 80%"]
+    plt.close(fig)
+    pixel = viz.draw_boxes(image, [[10, 20, 30, 40]], normalized=False)
+    assert pixel.axes[0].patches[0].get_xy() == (20.0, 10.0)
+    plt.close(pixel)
+
+
+def test_draw_boxes_rejects_bad_input():
+    image = np.zeros((10, 10))
+    with pytest.raises(ValueError, match="inverted"):
+        viz.draw_boxes(image, [[0.5, 0, 0.2, 1]])
+    with pytest.raises(ValueError, match="scores has 2 entries for 1 boxes"):
+        viz.draw_boxes(image, [[0, 0, 1, 1]], scores=[0.1, 0.2])
+    with pytest.raises(ValueError, match="image must be"):
+        viz.draw_boxes(np.zeros(10), [[0, 0, 1, 1]])
