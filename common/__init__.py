@@ -11,7 +11,18 @@ Submodules load on first use (``from common import losses`` or ``common.losses``
 
 import importlib
 
-__all__ = ["boxes", "data", "env", "layers", "losses", "models", "strategy", "training", "viz"]
+__all__ = [
+    "boxes",
+    "data",
+    "env",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "strategy",
+    "training",
+    "viz",
+]
 __version__ = "0.1.0"
 
 
