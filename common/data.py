@@ -517,22 +517,19 @@ def load_table(name: str, *, data_dir: str | None = None):
             within seconds; the message says to use ``TFAT_MODE=smoke`` or where to put
             a downloaded copy).
     """
-    _table_spec(name)
+    spec = _table_spec(name)
     if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
         raise ValueError(f"data_dir must be a folder path or None, got {data_dir!r}")
-    if name == "breast_cancer":
-        if env.is_smoke():
-            return _breast_cancer_smoke().copy()
-        return _breast_cancer_full(None if data_dir is None else os.fspath(data_dir))
-    if env.is_smoke():
-        if name == "energy_efficiency":
-            return _energy_smoke().copy()
-        return _wine_smoke(red=name == "wine_quality_red").copy()
-    if data_dir is not None:
-        data_dir = os.fspath(data_dir)
-    if name == "energy_efficiency":
-        return _energy_full(data_dir)
-    return _wine_full("red" if name == "wine_quality_red" else "white", data_dir)
+    folder = None if data_dir is None else os.fspath(data_dir)
+    sources = {  # name: (smoke, full)
+        "energy_efficiency": (_energy_smoke, lambda: _energy_full(folder)),
+        "wine_quality_red": (lambda: _wine_smoke(red=True), lambda: _wine_full("red", folder)),
+        "wine_quality_white": (lambda: _wine_smoke(red=False), lambda: _wine_full("white", folder)),
+        "breast_cancer": (_breast_cancer_smoke, lambda: _breast_cancer_full(folder)),
+    }
+    smoke, full = sources[name]
+    frame = smoke() if env.is_smoke() else full()
+    return frame[list(spec.columns)].reset_index(drop=True)  # a copy, in the documented order
 
 
 @dataclass(frozen=True, eq=False)

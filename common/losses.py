@@ -116,8 +116,6 @@ def contrastive_loss(margin: float = 1.0):
     margin = _positive("margin", margin)
 
     def contrastive(y_true, y_pred):
-        y_pred = ops.convert_to_tensor(y_pred)
-        y_true = ops.cast(y_true, y_pred.dtype)
         y_true, d = _pair(ops.reshape(y_true, (-1,)), ops.reshape(y_pred, (-1,)))
         similar = y_true * ops.square(d)
         dissimilar = (1.0 - y_true) * ops.square(ops.maximum(margin - d, 0.0))

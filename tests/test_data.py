@@ -80,15 +80,24 @@ def test_full_mode_offline_fails_fast_in_process(full, monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_full_mode_offline_fails_fast_from_the_command_line(tmp_path):
-    """The issue's check: TFAT_MODE=full, no network, `d.load('fashion_mnist')`."""
+@pytest.mark.parametrize(
+    "call",
+    [
+        "load('fashion_mnist', data_dir=D)",  # the issue's check: the tensorflow-datasets path
+        "load_table('energy_efficiency', data_dir=D)",  # the keras.utils.get_file path
+        "load_table('breast_cancer', data_dir=D)",
+    ],
+)
+def test_full_mode_offline_fails_fast_from_the_command_line(tmp_path, call):
+    """TFAT_MODE=full, network blocked: a RuntimeError within seconds, saying what to do."""
     log = tmp_path / "net.log"
-    code = f"import common.data as d; d.load('fashion_mnist', data_dir={str(tmp_path)!r})"
+    code = f"import common.data as d; D = {str(tmp_path)!r}; d.{call}"
     start = time.perf_counter()
     proc = run_python(code, env={"TFAT_MODE": "full", "TFAT_NETWORK_LOG": str(log)})
     elapsed = time.perf_counter() - start
     assert proc.returncode != 0
     assert "RuntimeError" in proc.stderr and "TFAT_MODE=smoke" in proc.stderr
+    assert str(tmp_path) in proc.stderr or "fashion_mnist" in call
     assert elapsed < 5, f"took {elapsed:.1f} s"
     assert "name lookup" in log.read_text()  # it did probe, and the probe was refused
 
@@ -412,22 +421,6 @@ def test_full_mode_offline_tables_fail_fast(full, monkeypatch, tmp_path, name):
         data.load_table(name, data_dir=str(tmp_path))
     assert time.perf_counter() - start < 5
     assert str(tmp_path) in str(info.value)
-
-
-@pytest.mark.slow
-def test_full_mode_offline_energy_fails_fast_from_the_command_line(tmp_path):
-    """TFAT_MODE=full, network blocked: the keras.utils.get_file path fails in seconds
-    (the tfds path of the wine tables is the one tested above with fashion_mnist)."""
-    log = tmp_path / "net.log"
-    code = f"import common.data as d; d.load_table('energy_efficiency', data_dir={str(tmp_path)!r})"
-    start = time.perf_counter()
-    proc = run_python(code, env={"TFAT_MODE": "full", "TFAT_NETWORK_LOG": str(log)})
-    elapsed = time.perf_counter() - start
-    assert proc.returncode != 0
-    assert "RuntimeError" in proc.stderr and "TFAT_MODE=smoke" in proc.stderr
-    assert str(tmp_path) in proc.stderr
-    assert elapsed < 5, f"took {elapsed:.1f} s"
-    assert "name lookup" in log.read_text()  # it did probe, and the probe was refused
 
 
 def test_full_mode_energy_reads_a_local_copy(full, monkeypatch, tmp_path):
