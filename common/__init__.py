@@ -15,6 +15,7 @@ __all__ = [
     "boxes",
     "data",
     "env",
+    "hub",
     "layers",
     "losses",
     "metrics",

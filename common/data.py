@@ -395,22 +395,10 @@ def make_shapes(n: int, *, shapes=("circle", "square"), size: int = 64, seed: in
         ``[ymin, xmin, ymax, xmax]`` in fractions of the image side (pixel edges, so a
         shape covering rows 8..23 of a 64-px image has ``ymin=0.125, ymax=0.375``).
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
-        raise ValueError(f"size must be an int >= 16 (pixels), got {size!r}")
-    if isinstance(shapes, str):
-        raise ValueError(f"shapes must be a sequence of shape names, not the string {shapes!r}")
-    shapes = tuple(shapes)
-    if not shapes:
-        raise ValueError("shapes must name at least one shape")
-    bad = [s for s in shapes if s not in SHAPE_NAMES]
-    if bad:
-        raise ValueError(f"shapes holds unknown name(s) {bad}; valid: {list(SHAPE_NAMES)}")
-    if len(set(shapes)) != len(shapes):
-        raise ValueError(f"shapes must not repeat a name, got {shapes}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    _check_count(n, "n", 1)
+    _check_count(size, "size", 16)
+    _check_count(seed, "seed", 0)
+    shapes = _check_shapes(shapes)
     n, size = int(n), int(size)
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % len(shapes)).astype(np.int64)
@@ -448,6 +436,158 @@ def make_shapes(n: int, *, shapes=("circle", "square"), size: int = 64, seed: in
     images += noise
     np.clip(images, 0, 255.49, out=images)
     return images.astype(np.uint8), labels, boxes / size
+
+
+@dataclass(frozen=True)
+class Scenes:
+    """Generated multi-object scenes (what :func:`make_scenes` returns).
+
+    ``K`` is the largest number of objects per scene; slots past ``counts[i]`` are padding.
+
+    Attributes:
+        images: uint8 ``(n, size, size, 3)``.
+        boxes: float32 ``(n, K, 4)``: each object's tight box (the whole shape, occluded
+            parts included) as normalised ``[ymin, xmin, ymax, xmax]``; zeros for padding.
+        labels: int64 ``(n, K)``: class indices into ``class_names``; ``-1`` for padding.
+        masks: bool ``(n, K, size, size)``: each object's *visible* pixels (later objects
+            are drawn over earlier ones); all False for padding.
+        counts: int64 ``(n,)``: objects per scene.
+        class_names: the names of the classes, label ``i`` is ``class_names[i]``.
+    """
+
+    images: np.ndarray
+    boxes: np.ndarray
+    labels: np.ndarray
+    masks: np.ndarray
+    counts: np.ndarray
+    class_names: tuple[str, ...]
+
+    def label_maps(self) -> np.ndarray:
+        """int64 ``(n, size, size)`` semantic maps: 0 = background, ``1 + label`` = object."""
+        n, k = self.labels.shape
+        maps = np.zeros(self.masks.shape[:1] + self.masks.shape[2:], np.int64)
+        for j in range(k):  # visible masks do not overlap, so the order does not matter
+            maps[self.masks[:, j]] = np.repeat(self.labels[:, j] + 1, self.masks[:, j].sum((1, 2)))
+        return maps
+
+
+def make_scenes(
+    n: int,
+    *,
+    classes=("circle", "square", "triangle"),
+    size: int = 64,
+    objects=(1, 3),
+    extent=(0.2, 0.4),
+    max_iou: float = 0.1,
+    seed: int = 0,
+) -> Scenes:
+    """Draw ``n`` scenes of several shapes each, with boxes, classes and instance masks.
+
+    The stand-in for the detection, segmentation and instance-segmentation datasets. Each
+    scene has a textured background (as in :func:`make_shapes`) and between ``objects[0]``
+    and ``objects[1]`` filled shapes of random bright colours (colour does not depend on
+    the class), each of extent ``extent`` (fractions of the image side), placed so that no
+    two boxes overlap by more than ``max_iou``. NumPy only; the same ``seed`` gives the
+    same scenes.
+
+    Args:
+        n: number of scenes, a positive int.
+        classes: distinct names from :data:`SHAPE_NAMES`; label ``i`` is ``classes[i]``.
+        size: image side in pixels, an int >= 16.
+        objects: ``(min, max)`` objects per scene, ``1 <= min <= max <= 10``.
+        extent: ``(min, max)`` extent of a shape as a fraction of the side, in (0, 1].
+        max_iou: largest IoU allowed between two boxes of a scene, in [0, 1].
+        seed: seed of NumPy's random generator.
+
+    Returns:
+        a :class:`Scenes` (images, boxes, labels, masks, counts, class_names).
+    """
+    _check_count(n, "n", 1)
+    _check_count(size, "size", 16)
+    _check_count(seed, "seed", 0)
+    classes = _check_shapes(classes)
+    lo, hi = _check_range(objects, "objects", int)
+    if lo < 1 or hi > 10:
+        raise ValueError(f"objects must satisfy 1 <= min <= max <= 10, got {objects!r}")
+    e_lo, e_hi = _check_range(extent, "extent", float)
+    if e_lo <= 0 or e_hi > 1:
+        raise ValueError(f"extent must lie in (0, 1], got {extent!r}")
+    if not 0 <= max_iou <= 1:
+        raise ValueError(f"max_iou must lie in [0, 1], got {max_iou!r}")
+    n, size = int(n), int(size)
+    rng = np.random.default_rng(seed)
+    images = _textured_backgrounds(rng, n, size)
+    counts = rng.integers(lo, hi + 1, n)
+    boxes = np.zeros((n, hi, 4), np.float32)
+    labels = np.full((n, hi), -1, np.int64)
+    masks = np.zeros((n, hi, size, size), bool)
+    grid = np.arange(size, dtype=np.float32) + 0.5
+    for i in range(n):
+        placed = []
+        for j in range(counts[i]):
+            for _attempt in range(50):  # rejection sampling of a position that fits
+                label = int(rng.integers(len(classes)))
+                half = rng.uniform(e_lo, e_hi) * size / 2
+                cy, cx = rng.uniform(half, size - half, 2)
+                mask = _shape_masks(
+                    classes[label], grid[:, None] - cy, grid[None, :] - cx, np.float32(half)
+                )
+                rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+                box = np.array([rows[0], cols[0], rows[-1] + 1, cols[-1] + 1], np.float32)
+                if all(_box_iou(box, other) <= max_iou for other in placed):
+                    break
+            else:
+                counts[i] = j  # no room left: fewer objects in this scene
+                break
+            placed.append(box)
+            boxes[i, j], labels[i, j] = box / size, label
+            masks[i, :j] &= ~mask  # the new shape hides what lies under it
+            masks[i, j] = mask
+            hue, sat, val = rng.uniform(0, 1), rng.uniform(0.45, 1), rng.uniform(0.8, 1)
+            colour = 255 * _hsv_to_rgb(np.array([hue]), np.array([sat]), np.array([val]))[0]
+            images[i][mask] = colour
+    images += (rng.random(images.shape, dtype=np.float32) - 0.5 + 0.5 / 34.0) * 34.0
+    np.clip(images, 0, 255.49, out=images)
+    return Scenes(images.astype(np.uint8), boxes, labels, masks, counts.astype(np.int64), classes)
+
+
+def _box_iou(a, b):
+    """IoU of two pixel boxes ``[ymin, xmin, ymax, xmax]`` (NumPy scalars)."""
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(
+        0.0, min(a[3], b[3]) - max(a[1], b[1])
+    )
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union
+
+
+def _check_count(value, name, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+
+
+def _check_shapes(shapes):
+    """The validated tuple of shape names (see :func:`make_shapes`)."""
+    if isinstance(shapes, str):
+        raise ValueError(f"shapes must be a sequence of shape names, not the string {shapes!r}")
+    shapes = tuple(shapes)
+    if not shapes:
+        raise ValueError("shapes must name at least one shape")
+    bad = [s for s in shapes if s not in SHAPE_NAMES]
+    if bad:
+        raise ValueError(f"shapes holds unknown name(s) {bad}; valid: {list(SHAPE_NAMES)}")
+    if len(set(shapes)) != len(shapes):
+        raise ValueError(f"shapes must not repeat a name, got {shapes}")
+    return shapes
+
+
+def _check_range(pair, name, kind):
+    try:
+        lo, hi = (kind(v) for v in pair)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a (min, max) pair of numbers, got {pair!r}") from None
+    if lo > hi:
+        raise ValueError(f"{name} must have min <= max, got {pair!r}")
+    return lo, hi
 
 
 def make_digit_canvas(images, labels, *, size: int = 75, seed: int = 0):

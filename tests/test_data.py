@@ -4,6 +4,7 @@ import time
 import numpy as np
 import pytest
 
+from common import boxes as B
 from common import data
 from tests.conftest import run_python
 
@@ -622,3 +623,74 @@ def test_make_digit_canvas_pastes_each_digit_inside_its_box():
         data.make_digit_canvas(digits, np.arange(20), size=20)
     with pytest.raises(ValueError, match="labels"):
         data.make_digit_canvas(digits, np.arange(3))
+
+
+# --- make_scenes ------------------------------------------------------------------------
+
+
+def test_make_scenes_shapes_dtypes_and_determinism():
+    scenes = data.make_scenes(40, size=48, objects=(1, 4), seed=2)
+    n, k = 40, 4
+    assert scenes.images.shape == (n, 48, 48, 3) and scenes.images.dtype == np.uint8
+    assert scenes.boxes.shape == (n, k, 4) and scenes.boxes.dtype == np.float32
+    assert scenes.labels.shape == (n, k) and scenes.masks.shape == (n, k, 48, 48)
+    assert scenes.counts.min() >= 1 and scenes.counts.max() <= k
+    again = data.make_scenes(40, size=48, objects=(1, 4), seed=2)
+    np.testing.assert_array_equal(scenes.images, again.images)
+    np.testing.assert_array_equal(scenes.boxes, again.boxes)
+    other = data.make_scenes(40, size=48, objects=(1, 4), seed=3)
+    assert not np.array_equal(scenes.images, other.images)
+
+
+def test_make_scenes_padding_boxes_masks_and_overlap():
+    scenes = data.make_scenes(60, classes=data.SHAPE_NAMES, objects=(2, 3), seed=7)
+    for i in range(60):
+        c = scenes.counts[i]
+        assert (scenes.labels[i, c:] == -1).all() and not scenes.masks[i, c:].any()
+        assert (scenes.boxes[i, c:] == 0).all()
+        valid = scenes.boxes[i, :c]
+        B.validate(valid, "boxes")  # ordered corners, inside [0, 1]
+        assert ((scenes.labels[i, :c] >= 0) & (scenes.labels[i, :c] < 5)).all()
+        iou = B.iou(valid, valid)
+        assert (iou[~np.eye(c, dtype=bool)] <= 0.1 + 1e-6).all()
+        # visible masks are disjoint and lie inside their boxes
+        assert scenes.masks[i, :c].sum(0).max() <= 1
+        for j in range(c):
+            ys, xs = np.nonzero(scenes.masks[i, j])
+            y0, x0, y1, x1 = scenes.boxes[i, j] * 64
+            assert len(ys) > 0 and ys.min() >= y0 and ys.max() < y1
+            assert xs.min() >= x0 and xs.max() < x1
+
+
+def test_make_scenes_objects_stand_out_and_label_maps():
+    scenes = data.make_scenes(30, classes=("circle", "square"), seed=1)
+    maps = scenes.label_maps()
+    assert maps.shape == (30, 64, 64) and set(np.unique(maps)) <= {0, 1, 2}
+    for i in range(30):
+        for j in range(scenes.counts[i]):
+            assert (maps[i][scenes.masks[i, j]] == scenes.labels[i, j] + 1).all()
+    # objects are bright saturated colours on muted backgrounds: brighter on average
+    img = scenes.images.astype(float).max(-1)
+    fg = img[maps > 0].mean()
+    bg = img[maps == 0].mean()
+    assert fg > bg + 40
+
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"n": 0}, "n must"),
+        ({"n": 2, "size": 8}, "size"),
+        ({"n": 2, "classes": ("blob",)}, "blob"),
+        ({"n": 2, "objects": (0, 2)}, "objects"),
+        ({"n": 2, "objects": (3, 2)}, "objects"),
+        ({"n": 2, "objects": 3}, "objects"),
+        ({"n": 2, "extent": (0.0, 0.5)}, "extent"),
+        ({"n": 2, "max_iou": 1.5}, "max_iou"),
+        ({"n": 2, "seed": -1}, "seed"),
+    ],
+)
+def test_make_scenes_validates_inputs(kwargs, word):
+    n = kwargs.pop("n")
+    with pytest.raises(ValueError, match=word):
+        data.make_scenes(n, **kwargs)
