@@ -51,7 +51,7 @@ def resolve(handle: str, *, smoke: Callable[[], object]):
         raise ValueError(f"handle must be a non-empty string, got {handle!r}")
     if not callable(smoke):
         raise TypeError(f"smoke must be a function building the stand-in, got {smoke!r}")
-    if env.MODE == "smoke":
+    if env.is_smoke():
         return smoke(), f"smoke mode: a local stand-in for {handle} (same outputs, no network)"
     local = Path(handle).expanduser()
     if not local.is_dir() and not cached_path(handle).is_dir() and not env.online():

@@ -7,13 +7,13 @@ from common import env, hub
 
 
 def test_smoke_mode_builds_the_stand_in(monkeypatch):
-    monkeypatch.setattr(env, "MODE", "smoke")
+    monkeypatch.setenv("TFAT_MODE", "smoke")
     model, text = hub.resolve("https://tfhub.dev/x/y/1", smoke=lambda: "stand-in")
     assert model == "stand-in" and "stand-in" in text and "x/y/1" in text
 
 
 def test_full_mode_offline_fails_fast_with_advice(monkeypatch, tmp_path):
-    monkeypatch.setattr(env, "MODE", "full")
+    monkeypatch.setenv("TFAT_MODE", "full")
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(env, "online", lambda *a, **k: False)
     start = time.monotonic()
@@ -31,7 +31,7 @@ def test_full_mode_loads_a_local_savedmodel(monkeypatch, tmp_path):
             return {"y": 2 * x}
 
     tf.saved_model.save(Double(), str(tmp_path / "m"))
-    monkeypatch.setattr(env, "MODE", "full")
+    monkeypatch.setenv("TFAT_MODE", "full")
     monkeypatch.setattr(env, "online", lambda *a, **k: pytest.fail("probed the network"))
     model, text = hub.resolve(str(tmp_path / "m"), smoke=lambda: None)
     assert model(tf.constant([1.5]))["y"].numpy().tolist() == [3.0]
