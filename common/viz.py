@@ -287,3 +287,110 @@ def draw_boxes(
     if title:
         ax.set_title(title)
     return fig
+
+
+def _image_hw(image):
+    """``image`` as ``(H, W)`` or ``(H, W, 3)`` array for imshow; raises on other shapes."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] != 3):
+        raise ValueError(f"image must be (H, W), (H, W, 1) or (H, W, 3), got {image.shape}")
+    return image
+
+
+def _axes(ax, h, w):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4, 4 * h / w))
+        return fig, ax
+    return ax.figure, ax
+
+
+def mask_colors(n: int) -> np.ndarray:
+    """``(n, 3)`` floats in [0, 1]: fixed, well separated colours for classes 1..n."""
+    import matplotlib
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    cmap = matplotlib.colormaps["tab20" if n > 10 else "tab10"]
+    return np.array([cmap(i % cmap.N)[:3] for i in range(n)])
+
+
+def overlay_mask(image, mask, n_classes=None, *, ax=None, alpha: float = 0.5, title=None):
+    """Paint a segmentation over an image: one fixed colour per class or instance.
+
+    Args:
+        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``, uint8 or floats in [0, 1].
+        mask: an int label map ``(H, W)`` (0 = background, left transparent; class ``k``
+            gets colour ``k - 1`` of :func:`mask_colors`), or instance masks ``(N, H, W)``
+            of booleans or probabilities (kept above 0.5; instance ``i`` gets colour ``i``,
+            later instances on top).
+        n_classes: classes of a label map, background included (default: its max + 1),
+            so colours stay the same across images.
+        alpha: opacity of the colours, in [0, 1].
+
+    Returns:
+        The figure.
+    """
+    image = _image_hw(image)
+    mask = np.asarray(mask)
+    h, w = image.shape[:2]
+    if mask.ndim == 3 and mask.shape[1:] == (h, w):
+        ids = np.zeros((h, w), np.int64)
+        for i, m in enumerate(mask):
+            ids[m > 0.5] = i + 1
+        n_colours = len(mask)
+    elif mask.shape == (h, w):
+        if not np.issubdtype(mask.dtype, np.integer):
+            raise ValueError(f"a (H, W) mask must hold int class labels, got {mask.dtype}")
+        ids = mask.astype(np.int64)
+        n_colours = (int(ids.max()) if n_classes is None else int(n_classes) - 1) if ids.size else 0
+        if ids.min(initial=0) < 0 or ids.max(initial=0) > n_colours:
+            raise ValueError(
+                f"mask labels must lie in [0, {n_colours}], got {ids.min()}..{ids.max()}"
+            )
+    else:
+        raise ValueError(f"mask must be (H, W) = {(h, w)} or (N, H, W), got shape {mask.shape}")
+    if not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must lie in [0, 1], got {alpha!r}")
+    colours = np.concatenate([np.zeros((1, 3)), mask_colors(n_colours)])
+    rgba = np.concatenate([colours[ids], (ids > 0)[..., None] * alpha], axis=-1)
+    fig, ax = _axes(ax, h, w)
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+    ax.imshow(rgba)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def overlay_heatmap(image, heatmap, *, ax=None, alpha: float = 0.5, cmap="jet", title=None):
+    """Show a heatmap (CAM, saliency, Grad-CAM) over an image.
+
+    Args:
+        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``, uint8 or floats in [0, 1].
+        heatmap: ``(H, W)`` finite values, shown in [0, 1] (what :mod:`common.interpret`
+            returns); a heatmap of another size is stretched over the image.
+        alpha: opacity of the heatmap, in [0, 1].
+
+    Returns:
+        The figure.
+    """
+    image = _image_hw(image)
+    heatmap = np.asarray(heatmap, dtype=float)
+    if heatmap.ndim != 2 or not np.isfinite(heatmap).all():
+        raise ValueError(f"heatmap must be a finite (H, W) array, got shape {heatmap.shape}")
+    if not 0 <= alpha <= 1:
+        raise ValueError(f"alpha must lie in [0, 1], got {alpha!r}")
+    h, w = image.shape[:2]
+    fig, ax = _axes(ax, h, w)
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+    ax.imshow(
+        heatmap, cmap=cmap, alpha=alpha, vmin=0, vmax=1, extent=(-0.5, w - 0.5, h - 0.5, -0.5)
+    )
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig

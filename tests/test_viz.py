@@ -114,3 +114,53 @@ def test_draw_boxes_rejects_bad_input():
         viz.draw_boxes(image, [[0, 0, 1, 1]], scores=[0.1, 0.2])
     with pytest.raises(ValueError, match="image must be"):
         viz.draw_boxes(np.zeros(10), [[0, 0, 1, 1]])
+
+
+def test_overlay_mask_colours_label_maps_and_instances():
+    import matplotlib.pyplot as plt
+
+    image = np.zeros((6, 8, 3), "uint8")
+    labels = np.zeros((6, 8), int)
+    labels[:2, :2], labels[4:, 4:] = 1, 3
+    fig = viz.overlay_mask(image, labels, n_classes=4, alpha=0.6, title="m")
+    rgba = fig.axes[0].images[1].get_array()
+    colours = viz.mask_colors(3)
+    assert np.allclose(rgba[0, 0], [*colours[0], 0.6]) and np.allclose(
+        rgba[5, 7], [*colours[2], 0.6]
+    )
+    assert rgba[3, 3, 3] == 0  # background transparent
+    plt.close(fig)
+    inst = np.zeros((2, 6, 8))
+    inst[0, :3], inst[1, 2:4] = 0.9, 0.7  # instance 2 drawn over instance 1 where both
+    fig = viz.overlay_mask(image, inst)
+    rgba = fig.axes[0].images[1].get_array()
+    assert np.allclose(rgba[0, 0, :3], colours[0]) and np.allclose(rgba[2, 0, :3], colours[1])
+    assert rgba[5, 0, 3] == 0
+    plt.close(fig)
+
+
+def test_overlay_heatmap_stretches_over_the_image():
+    import matplotlib.pyplot as plt
+
+    fig = viz.overlay_heatmap(np.zeros((10, 20)), np.random.rand(5, 5), alpha=0.3)
+    shown = fig.axes[0].images[1]
+    assert shown.get_extent() == [-0.5, 19.5, 9.5, -0.5] and shown.get_alpha() == 0.3
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda: viz.overlay_mask(np.zeros((4, 4)), np.zeros((3, 3), int)), "mask must be"),
+        (lambda: viz.overlay_mask(np.zeros((4, 4)), np.zeros((4, 4))), "int class labels"),
+        (lambda: viz.overlay_mask(np.zeros((4, 4)), np.full((4, 4), 5), n_classes=3), "labels"),
+        (lambda: viz.overlay_mask(np.zeros((4, 4, 2)), np.zeros((4, 4), int)), "image must"),
+        (lambda: viz.overlay_heatmap(np.zeros((4, 4)), np.zeros(4)), "heatmap"),
+        (lambda: viz.overlay_heatmap(np.zeros((4, 4)), np.full((4, 4), np.nan)), "heatmap"),
+        (lambda: viz.overlay_heatmap(np.zeros((4, 4)), np.zeros((4, 4)), alpha=2), "alpha"),
+        (lambda: viz.mask_colors(-1), "n must"),
+    ],
+)
+def test_overlays_reject_bad_input(call, word):
+    with pytest.raises(ValueError, match=word):
+        call()
