@@ -1,4 +1,5 @@
-"""Figures the notebooks share: training histories, image grids, model graphs.
+"""Figures the notebooks share: training histories, image grids, model graphs, boxes,
+heatmap overlays (CAM, Grad-CAM, saliency) and segmentation mask overlays.
 
 Every function draws one titled, labelled matplotlib figure and returns it; call
 ``plt.show()`` (or let Jupyter display it) afterwards.
@@ -284,6 +285,148 @@ def draw_boxes(
                 va="bottom",
                 bbox={"facecolor": c, "alpha": 0.8, "pad": 1, "edgecolor": "none"},
             )
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _image_for_display(image, arg="image"):
+    """``image`` as ``(H, W)`` or ``(H, W, 3)`` for imshow (``(H, W, 1)`` squeezed)."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] not in (3, 4)):
+        raise ValueError(f"{arg} must be (H, W), (H, W, 1) or (H, W, 3), got {image.shape}")
+    if image.dtype != np.uint8:
+        image = image.astype(np.float32)
+        if image.size and image.max() > 1.0:  # floats in [0, 255]
+            image = image / 255.0
+        image = np.clip(image, 0.0, 1.0)
+    return image
+
+
+def _axes(ax, h, w):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(3, 3 * h / w))
+        return fig, ax
+    return ax.figure, ax
+
+
+def overlay_heatmap(image, heatmap, ax=None, alpha: float = 0.5, cmap: str = "jet", title=None):
+    """Draw a heatmap (CAM, Grad-CAM, saliency) in colour over its image.
+
+    Args:
+        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``; uint8, floats in [0, 1] or floats
+            in [0, 255] (scaled down for display).
+        heatmap: ``(H, W)`` map, the image's height and width (e.g. from
+            :mod:`common.interpret`); values in [0, 1] are drawn on a fixed 0-1 colour
+            scale, others from their minimum to their maximum.
+        ax: the matplotlib axes to draw on (default: a new figure).
+        alpha: opacity of the heatmap, in [0, 1].
+        cmap: a matplotlib colour map name.
+        title: axes title.
+
+    Returns:
+        The figure. Raises ``ValueError`` when ``heatmap`` is not 2-D, holds NaN, or its
+        shape is not the image's ``(H, W)``, or ``alpha`` is outside [0, 1].
+    """
+    img = _image_for_display(image)
+    heat = np.asarray(heatmap, dtype=np.float32)
+    if heat.ndim != 2:
+        raise ValueError(f"heatmap must be 2-D (H, W), got shape {heat.shape}")
+    if heat.shape != img.shape[:2]:
+        raise ValueError(f"heatmap shape {heat.shape} does not match the image's {img.shape[:2]}")
+    if not np.all(np.isfinite(heat)):
+        raise ValueError("heatmap holds NaN or infinite values")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    fig, ax = _axes(ax, *heat.shape)
+    unit = heat.min() >= 0.0 and heat.max() <= 1.0
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+    ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=0.0 if unit else None, vmax=1.0 if unit else None)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# a fixed colour per class label 1, 2, ... (label k uses MASK_COLOURS[(k - 1) % 20]);
+# matplotlib's tab20, dark shades first
+MASK_COLOURS = np.array(
+    [
+        (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+        (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+        (174, 199, 232), (255, 187, 120), (152, 223, 138), (255, 152, 150), (197, 176, 213),
+        (196, 156, 148), (247, 182, 210), (199, 199, 199), (219, 219, 141), (158, 218, 229),
+    ],
+    dtype=np.float32,
+) / 255.0  # fmt: skip
+
+
+def mask_colours(mask, alpha: float = 1.0) -> np.ndarray:
+    """RGBA image ``(H, W, 4)`` of an integer label map: label 0 transparent, label ``k``
+    in ``MASK_COLOURS[(k - 1) % 20]`` with opacity ``alpha``."""
+    mask = np.asarray(mask)
+    rgba = np.zeros(mask.shape + (4,), np.float32)
+    fg = mask > 0
+    rgba[fg, :3] = MASK_COLOURS[(mask[fg] - 1) % len(MASK_COLOURS)]
+    rgba[fg, 3] = alpha
+    return rgba
+
+
+def overlay_mask(image, mask, n_classes=None, ax=None, alpha: float = 0.5, title=None):
+    """Draw an integer label map (segmentation) in colour over its image.
+
+    Args:
+        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``; uint8, floats in [0, 1] or floats
+            in [0, 255].
+        mask: int label map ``(H, W)`` (``(H, W, 1)`` accepted), the image's height and
+            width; class 0 is background and stays transparent, class ``k >= 1`` gets a
+            fixed colour (:data:`MASK_COLOURS`, the same in every figure).
+        n_classes: number of classes counting the background; when given, labels must be
+            below it (default: any non-negative label).
+        ax: the matplotlib axes to draw on (default: a new figure).
+        alpha: opacity of the coloured classes, in [0, 1].
+        title: axes title.
+
+    Returns:
+        The figure. Raises ``ValueError`` when the mask's shape is not the image's
+        ``(H, W)``, it holds non-integer or negative labels or labels ``>= n_classes``,
+        or ``alpha`` is outside [0, 1].
+    """
+    img = _image_for_display(image)
+    m = np.asarray(mask)
+    if m.ndim == 3 and m.shape[-1] == 1:
+        m = m[..., 0]
+    if m.ndim != 2:
+        raise ValueError(f"mask must be an (H, W) label map, got shape {m.shape}")
+    if m.shape != img.shape[:2]:
+        raise ValueError(f"mask shape {m.shape} does not match the image's {img.shape[:2]}")
+    if m.dtype == bool:
+        m = m.astype(np.int64)
+    elif not np.issubdtype(m.dtype, np.integer):
+        if not np.issubdtype(m.dtype, np.floating) or not np.all(m == np.round(m)):
+            raise ValueError(f"mask must hold integer class labels, got dtype {m.dtype}")
+        m = m.astype(np.int64)
+    if m.size and m.min() < 0:
+        raise ValueError(f"mask labels must be >= 0, got {m.min()}")
+    if n_classes is not None:
+        if (
+            isinstance(n_classes, bool)
+            or not isinstance(n_classes, (int, np.integer))
+            or n_classes < 1
+        ):
+            raise ValueError(f"n_classes must be a positive int or None, got {n_classes!r}")
+        if m.size and m.max() >= n_classes:
+            raise ValueError(f"mask labels must be below n_classes={n_classes}, max {m.max()}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    fig, ax = _axes(ax, *m.shape)
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+    ax.imshow(mask_colours(m, alpha))
+    ax.axis("off")
     if title:
         ax.set_title(title)
     return fig

@@ -114,3 +114,69 @@ def test_draw_boxes_rejects_bad_input():
         viz.draw_boxes(image, [[0, 0, 1, 1]], scores=[0.1, 0.2])
     with pytest.raises(ValueError, match="image must be"):
         viz.draw_boxes(np.zeros(10), [[0, 0, 1, 1]])
+
+
+def test_overlay_heatmap_draws_image_then_map():
+    image = np.random.default_rng(0).integers(0, 256, (6, 8, 3)).astype("uint8")
+    heat = np.linspace(0, 1, 48).reshape(6, 8)
+    fig = viz.overlay_heatmap(image, heat, alpha=0.4, title="Grad-CAM")
+    ax = fig.axes[0]
+    assert len(ax.images) == 2 and ax.get_title() == "Grad-CAM"
+    assert ax.images[1].get_alpha() == 0.4 and ax.images[1].get_clim() == (0.0, 1.0)
+    np.testing.assert_array_equal(ax.images[0].get_array(), image)
+    # on given axes, grey images (H, W, 1) and floats in [0, 255] too
+    fig2, axes = plt.subplots(1, 2)
+    out = viz.overlay_heatmap(np.full((6, 8, 1), 200.0), heat * 3, ax=axes[1])
+    assert out is fig2 and len(axes[1].images) == 2 and not axes[0].images
+    assert axes[1].images[0].get_array().max() <= 1.0
+    assert axes[1].images[1].get_clim() == pytest.approx((0.0, 3.0))
+
+
+def test_overlay_heatmap_rejects_bad_input():
+    image = np.zeros((6, 8, 3))
+    with pytest.raises(ValueError, match="does not match"):
+        viz.overlay_heatmap(image, np.zeros((8, 6)))
+    with pytest.raises(ValueError, match="2-D"):
+        viz.overlay_heatmap(image, np.zeros((6, 8, 1)))
+    with pytest.raises(ValueError, match="NaN"):
+        viz.overlay_heatmap(image, np.full((6, 8), np.nan))
+    with pytest.raises(ValueError, match="alpha"):
+        viz.overlay_heatmap(image, np.zeros((6, 8)), alpha=1.5)
+    with pytest.raises(ValueError, match="image"):
+        viz.overlay_heatmap(np.zeros((6, 8, 2)), np.zeros((6, 8)))
+
+
+def test_overlay_mask_colours_each_class_and_leaves_background_clear():
+    image = np.zeros((4, 5), "float32")
+    mask = np.array([[0, 1, 1, 2, 2]] * 4)
+    fig = viz.overlay_mask(image, mask, n_classes=3, alpha=0.6, title="labels")
+    ax = fig.axes[0]
+    assert len(ax.images) == 2 and ax.get_title() == "labels"
+    rgba = np.asarray(ax.images[1].get_array())
+    assert rgba.shape == (4, 5, 4)
+    np.testing.assert_array_equal(rgba[:, 0, 3], 0.0)  # background transparent
+    np.testing.assert_allclose(rgba[:, 1:, 3], 0.6)
+    np.testing.assert_allclose(rgba[0, 1, :3], viz.MASK_COLOURS[0])
+    np.testing.assert_allclose(rgba[0, 3, :3], viz.MASK_COLOURS[1])
+    # the same class gets the same colour whatever else the mask holds
+    again = viz.mask_colours(np.array([[2]]))
+    np.testing.assert_allclose(again[0, 0, :3], viz.MASK_COLOURS[1])
+    # (H, W, 1) masks, integer-valued floats, many classes (colours cycle)
+    viz.overlay_mask(np.zeros((4, 5, 3), "uint8"), mask[..., None].astype(float))
+    viz.overlay_mask(np.zeros((2, 2)), np.array([[0, 21], [40, 3]]))
+
+
+def test_overlay_mask_rejects_bad_input():
+    image = np.zeros((4, 5, 3))
+    with pytest.raises(ValueError, match="does not match"):
+        viz.overlay_mask(image, np.zeros((5, 4), int))
+    with pytest.raises(ValueError, match="integer"):
+        viz.overlay_mask(image, np.full((4, 5), 0.5))
+    with pytest.raises(ValueError, match=">= 0"):
+        viz.overlay_mask(image, np.full((4, 5), -1))
+    with pytest.raises(ValueError, match="n_classes"):
+        viz.overlay_mask(image, np.full((4, 5), 3), n_classes=3)
+    with pytest.raises(ValueError, match="n_classes"):
+        viz.overlay_mask(image, np.zeros((4, 5), int), n_classes=0)
+    with pytest.raises(ValueError, match="alpha"):
+        viz.overlay_mask(image, np.zeros((4, 5), int), alpha=-0.1)
