@@ -2,7 +2,8 @@
 
 Modules (one concern each): ``env`` (mode, settings, seeding), ``data`` (datasets and
 their offline stand-ins), ``strategy`` (distribution strategies), ``losses``, ``layers``
-and ``models`` (the course's Keras pieces), ``viz`` (figures) and ``notebooks``
+and ``models`` (the course's Keras pieces), ``interpret`` (CAM, saliency, Grad-CAM),
+``viz`` (figures) and ``notebooks``
 (executing the notebooks headless).
 
 Submodules load on first use (``from common import losses`` or ``common.losses``), so
@@ -16,6 +17,7 @@ __all__ = [
     "data",
     "env",
     "hub",
+    "interpret",
     "layers",
     "losses",
     "metrics",

@@ -2,11 +2,15 @@
 
 ``class_wise_iou_dice``: intersection over union and Dice score per class of two integer
 label maps, as the course's segmentation assignment computes them.
+
+``heatmap_in_box``: how much of an explanation heatmap (saliency, CAM, Grad-CAM) falls
+inside the object's bounding box, and whether its peak does.
 """
 
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -58,3 +62,56 @@ def class_wise_iou_dice(y_true, y_pred, n_classes: int):
     iou = (inter + SMOOTHING) / (true_area + pred_area - inter + SMOOTHING)
     dice = (2 * inter + SMOOTHING) / (true_area + pred_area + SMOOTHING)
     return iou, dice
+
+
+class BoxScore(NamedTuple):
+    """What :func:`heatmap_in_box` measures (all fractions in [0, 1])."""
+
+    mass: float  # share of the heatmap's total inside the box
+    area: float  # share of the pixels inside the box: a uniform heatmap's mass
+    peak_inside: bool  # the heatmap's largest pixel lies inside the box
+
+
+def heatmap_in_box(heatmap, box) -> BoxScore:
+    """How much of a non-negative heatmap ``(H, W)`` lies inside one box.
+
+    A pixel ``(r, c)`` is inside the box when its centre ``((r + 0.5) / H, (c + 0.5) / W)``
+    lies within ``[ymin, ymax] × [xmin, xmax]``. ``mass`` is the heatmap's sum over the
+    inside pixels divided by its total (0 for an all-zero map), ``area`` the share of
+    inside pixels, so a map that is *concentrated on the object* has ``mass > area`` (a
+    uniform map has ``mass == area`` exactly). ``peak_inside`` tells whether the first
+    largest pixel (``np.argmax``) is inside.
+
+    Args:
+        heatmap: finite, non-negative 2-D array ``(H, W)`` (e.g. from
+            :mod:`common.interpret`).
+        box: ``[ymin, xmin, ymax, xmax]`` normalised to ``[0, 1]`` of the map's height and
+            width (as :func:`common.data.make_shapes` returns them), shape ``(4,)``.
+
+    Returns:
+        :class:`BoxScore` ``(mass, area, peak_inside)``.
+
+    Raises:
+        ValueError: a map that is not 2-D, empty, negative or non-finite; a box of another
+            shape, inverted, or outside ``[0, 1]``.
+    """
+    h = np.asarray(heatmap, dtype=np.float64)
+    if h.ndim != 2 or h.size == 0:
+        raise ValueError(f"heatmap must be a non-empty 2-D array (H, W), got shape {h.shape}")
+    if not np.all(np.isfinite(h)):
+        raise ValueError("heatmap holds NaN or infinite values")
+    if h.min() < 0:
+        raise ValueError(f"heatmap must be non-negative, its minimum is {h.min()}")
+    b = np.asarray(box, dtype=np.float64)
+    if b.shape != (4,) or not np.all(np.isfinite(b)):
+        raise ValueError(f"box must be 4 finite numbers [ymin, xmin, ymax, xmax], got {box!r}")
+    ymin, xmin, ymax, xmax = b
+    if not (0 <= ymin <= ymax <= 1 and 0 <= xmin <= xmax <= 1):
+        raise ValueError(f"box must be normalised, 0 <= min <= max <= 1, got {b.tolist()}")
+    rows = (np.arange(h.shape[0]) + 0.5) / h.shape[0]
+    cols = (np.arange(h.shape[1]) + 0.5) / h.shape[1]
+    inside = ((rows >= ymin) & (rows <= ymax))[:, None] & ((cols >= xmin) & (cols <= xmax))[None]
+    total = h.sum()
+    mass = float(h[inside].sum() / total) if total > 0 else 0.0
+    peak = bool(inside.flat[int(np.argmax(h))])
+    return BoxScore(mass=min(mass, 1.0), area=float(inside.mean()), peak_inside=peak)

@@ -8,6 +8,7 @@
 ``MyVGG(num_classes)``            five VGG blocks and a classifier (week 4 assignment)
 ``siamese_base(input_shape)``     the MLP that embeds one image (week 1, lab 3)
 ``siamese_network(base)``         twin inputs, shared base, Euclidean distance
+``small_cnn(input_shape, n)``     flat conv blocks + global pooling + Dense (Course 3 week 4)
 ================================  ==========================================================
 
 All are registered serialisable (package ``tfat``) and validate their arguments with a
@@ -351,3 +352,55 @@ def siamese_network(base):
     right = keras.Input(shape=shape, name="right_input")
     distance = EuclideanDistance(name="distance")(base(left), base(right))
     return keras.Model([left, right], distance, name="siamese")
+
+
+def small_cnn(
+    input_shape,
+    n_classes: int,
+    *,
+    filters=(16, 32, 64),
+    pooling: str = "max",
+    logits: bool = False,
+    name: str = "small_cnn",
+):
+    """A small flat functional CNN classifier ``(batch, *input_shape) -> (batch, n_classes)``.
+
+    One block per entry of ``filters``: ``Conv2D(f, 3, padding="same", relu)`` named
+    ``conv1``, ``conv2``, ..., each but the last followed by ``MaxPooling2D(2)`` named
+    ``pool1``, ...; then global max (``pooling="max"``) or average (``"avg"``, the
+    CAM-ready head) pooling named ``global_pool``, and ``Dense(n_classes)`` named
+    ``predictions`` with a softmax (or no activation with ``logits=True``). No rescaling:
+    feed images already scaled (e.g. to ``[0, 1]``). Flat, so every layer is reachable
+    for feature maps, saliency, CAM and Grad-CAM.
+
+    Raises:
+        ValueError: ``input_shape`` not ``(H, W, C)`` of positive ints, an image side that
+            the pooling would shrink below 1 pixel, a bad ``n_classes``, ``filters`` or
+            ``pooling``.
+    """
+    input_shape = _shape("input_shape", input_shape)
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (H, W, C), got {input_shape}")
+    n_classes = _positive_int("n_classes", n_classes)
+    filters = _shape("filters", filters)
+    if pooling not in ("max", "avg"):
+        raise ValueError(f"pooling must be 'max' or 'avg', got {pooling!r}")
+    shrink = 2 ** (len(filters) - 1)
+    if min(input_shape[:2]) < shrink:
+        raise ValueError(
+            f"input_shape {input_shape} is too small for {len(filters)} blocks "
+            f"({len(filters) - 1} 2x2 poolings need a side of at least {shrink})"
+        )
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = inputs
+    for k, f in enumerate(filters, start=1):
+        x = keras.layers.Conv2D(f, 3, padding="same", activation="relu", name=f"conv{k}")(x)
+        if k < len(filters):
+            x = keras.layers.MaxPooling2D(name=f"pool{k}")(x)
+    pool = (
+        keras.layers.GlobalMaxPooling2D if pooling == "max" else keras.layers.GlobalAveragePooling2D
+    )
+    x = pool(name="global_pool")(x)
+    activation = None if logits else "softmax"
+    outputs = keras.layers.Dense(n_classes, activation=activation, name="predictions")(x)
+    return keras.Model(inputs, outputs, name=name)

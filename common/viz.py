@@ -1,4 +1,5 @@
-"""Figures the notebooks share: training histories, image grids, model graphs.
+"""Figures the notebooks share: training histories, image grids, model graphs, boxes,
+heatmap overlays (CAM, Grad-CAM, saliency) and segmentation mask overlays.
 
 Every function draws one titled, labelled matplotlib figure and returns it; call
 ``plt.show()`` (or let Jupyter display it) afterwards.
@@ -289,13 +290,18 @@ def draw_boxes(
     return fig
 
 
-def _image_hw(image):
-    """``image`` as ``(H, W)`` or ``(H, W, 3)`` array for imshow; raises on other shapes."""
+def _image_for_display(image, arg="image"):
+    """``image`` as ``(H, W)`` or ``(H, W, 3)`` for imshow (``(H, W, 1)`` squeezed)."""
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
-    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] != 3):
-        raise ValueError(f"image must be (H, W), (H, W, 1) or (H, W, 3), got {image.shape}")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[-1] not in (3, 4)):
+        raise ValueError(f"{arg} must be (H, W), (H, W, 1) or (H, W, 3), got {image.shape}")
+    if image.dtype != np.uint8:
+        image = image.astype(np.float32)
+        if image.size and image.max() > 1.0:  # floats in [0, 255]
+            image = image / 255.0
+        image = np.clip(image, 0.0, 1.0)
     return image
 
 
@@ -303,93 +309,140 @@ def _axes(ax, h, w):
     import matplotlib.pyplot as plt
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(4, 4 * h / w))
+        fig, ax = plt.subplots(figsize=(3, 3 * h / w))
         return fig, ax
     return ax.figure, ax
 
 
-def mask_colors(n: int) -> np.ndarray:
-    """``(n, 3)`` floats in [0, 1]: fixed, well separated colours for classes 1..n."""
-    import matplotlib
-
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative int, got {n!r}")
-    cmap = matplotlib.colormaps["tab20" if n > 10 else "tab10"]
-    return np.array([cmap(i % cmap.N)[:3] for i in range(n)])
-
-
-def overlay_mask(image, mask, n_classes=None, *, ax=None, alpha: float = 0.5, title=None):
-    """Paint a segmentation over an image: one fixed colour per class or instance.
+def overlay_heatmap(image, heatmap, ax=None, alpha: float = 0.5, cmap: str = "jet", title=None):
+    """Draw a heatmap (CAM, Grad-CAM, saliency) in colour over its image.
 
     Args:
-        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``, uint8 or floats in [0, 1].
-        mask: an int label map ``(H, W)`` (0 = background, left transparent; class ``k``
-            gets colour ``k - 1`` of :func:`mask_colors`), or instance masks ``(N, H, W)``
-            of booleans or probabilities (kept above 0.5; instance ``i`` gets colour ``i``,
-            later instances on top).
-        n_classes: classes of a label map, background included (default: its max + 1),
-            so colours stay the same across images.
-        alpha: opacity of the colours, in [0, 1].
+        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``; uint8, floats in [0, 1] or floats
+            in [0, 255] (scaled down for display).
+        heatmap: ``(H, W)`` map, the image's height and width (e.g. from
+            :mod:`common.interpret`); values in [0, 1] are drawn on a fixed 0-1 colour
+            scale, others from their minimum to their maximum.
+        ax: the matplotlib axes to draw on (default: a new figure).
+        alpha: opacity of the heatmap, in [0, 1].
+        cmap: a matplotlib colour map name.
+        title: axes title.
 
     Returns:
-        The figure.
+        The figure. Raises ``ValueError`` when ``heatmap`` is not 2-D, holds NaN, or its
+        shape is not the image's ``(H, W)``, or ``alpha`` is outside [0, 1].
     """
-    image = _image_hw(image)
-    mask = np.asarray(mask)
-    h, w = image.shape[:2]
-    if mask.ndim == 3 and mask.shape[1:] == (h, w):
-        ids = np.zeros((h, w), np.int64)
-        for i, m in enumerate(mask):
-            ids[m > 0.5] = i + 1
-        n_colours = len(mask)
-    elif mask.shape == (h, w):
-        if not np.issubdtype(mask.dtype, np.integer):
-            raise ValueError(f"a (H, W) mask must hold int class labels, got {mask.dtype}")
-        ids = mask.astype(np.int64)
-        n_colours = (int(ids.max()) if n_classes is None else int(n_classes) - 1) if ids.size else 0
-        if ids.min(initial=0) < 0 or ids.max(initial=0) > n_colours:
-            raise ValueError(
-                f"mask labels must lie in [0, {n_colours}], got {ids.min()}..{ids.max()}"
-            )
-    else:
-        raise ValueError(f"mask must be (H, W) = {(h, w)} or (N, H, W), got shape {mask.shape}")
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must lie in [0, 1], got {alpha!r}")
-    colours = np.concatenate([np.zeros((1, 3)), mask_colors(n_colours)])
-    rgba = np.concatenate([colours[ids], (ids > 0)[..., None] * alpha], axis=-1)
-    fig, ax = _axes(ax, h, w)
-    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
-    ax.imshow(rgba)
+    img = _image_for_display(image)
+    heat = np.asarray(heatmap, dtype=np.float32)
+    if heat.ndim != 2:
+        raise ValueError(f"heatmap must be 2-D (H, W), got shape {heat.shape}")
+    if heat.shape != img.shape[:2]:
+        raise ValueError(f"heatmap shape {heat.shape} does not match the image's {img.shape[:2]}")
+    if not np.all(np.isfinite(heat)):
+        raise ValueError("heatmap holds NaN or infinite values")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    fig, ax = _axes(ax, *heat.shape)
+    unit = heat.min() >= 0.0 and heat.max() <= 1.0
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+    ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=0.0 if unit else None, vmax=1.0 if unit else None)
     ax.axis("off")
     if title:
         ax.set_title(title)
     return fig
 
 
-def overlay_heatmap(image, heatmap, *, ax=None, alpha: float = 0.5, cmap="jet", title=None):
-    """Show a heatmap (CAM, saliency, Grad-CAM) over an image.
+# a fixed colour per class label 1, 2, ... (label k uses MASK_COLOURS[(k - 1) % 20]);
+# matplotlib's tab20, dark shades first
+MASK_COLOURS = np.array(
+    [
+        (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+        (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+        (174, 199, 232), (255, 187, 120), (152, 223, 138), (255, 152, 150), (197, 176, 213),
+        (196, 156, 148), (247, 182, 210), (199, 199, 199), (219, 219, 141), (158, 218, 229),
+    ],
+    dtype=np.float32,
+) / 255.0  # fmt: skip
+
+
+def mask_colours(mask, alpha: float = 1.0) -> np.ndarray:
+    """RGBA image ``(H, W, 4)`` of an integer label map: label 0 transparent, label ``k``
+    in ``MASK_COLOURS[(k - 1) % 20]`` with opacity ``alpha``."""
+    mask = np.asarray(mask)
+    rgba = np.zeros(mask.shape + (4,), np.float32)
+    fg = mask > 0
+    rgba[fg, :3] = MASK_COLOURS[(mask[fg] - 1) % len(MASK_COLOURS)]
+    rgba[fg, 3] = alpha
+    return rgba
+
+
+def instance_label_map(masks, threshold: float = 0.5) -> np.ndarray:
+    """int64 ``(H, W)`` map of instance masks ``(N, H, W)``: pixel = 1 + the index of the
+    last instance whose mask exceeds ``threshold`` there (later instances on top), 0 where
+    none does."""
+    masks = np.asarray(masks)
+    if masks.ndim != 3:
+        raise ValueError(f"masks must be (N, H, W) instance masks, got shape {masks.shape}")
+    ids = np.zeros(masks.shape[1:], np.int64)
+    for i, m in enumerate(masks):
+        ids[m > threshold] = i + 1
+    return ids
+
+
+def overlay_mask(image, mask, n_classes=None, ax=None, alpha: float = 0.5, title=None):
+    """Draw an integer label map (segmentation) in colour over its image.
 
     Args:
-        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``, uint8 or floats in [0, 1].
-        heatmap: ``(H, W)`` finite values, shown in [0, 1] (what :mod:`common.interpret`
-            returns); a heatmap of another size is stretched over the image.
-        alpha: opacity of the heatmap, in [0, 1].
+        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``; uint8, floats in [0, 1] or floats
+            in [0, 255].
+        mask: int label map ``(H, W)`` (``(H, W, 1)`` accepted), the image's height and
+            width; class 0 is background and stays transparent, class ``k >= 1`` gets a
+            fixed colour (:data:`MASK_COLOURS`, the same in every figure). Or instance
+            masks ``(N, H, W)`` (booleans or probabilities, as Mask R-CNN gives them):
+            drawn through :func:`instance_label_map`, one colour per instance.
+        n_classes: number of classes counting the background; when given, labels must be
+            below it (default: any non-negative label).
+        ax: the matplotlib axes to draw on (default: a new figure).
+        alpha: opacity of the coloured classes, in [0, 1].
+        title: axes title.
 
     Returns:
-        The figure.
+        The figure. Raises ``ValueError`` when the mask's shape is not the image's
+        ``(H, W)``, it holds non-integer or negative labels or labels ``>= n_classes``,
+        or ``alpha`` is outside [0, 1].
     """
-    image = _image_hw(image)
-    heatmap = np.asarray(heatmap, dtype=float)
-    if heatmap.ndim != 2 or not np.isfinite(heatmap).all():
-        raise ValueError(f"heatmap must be a finite (H, W) array, got shape {heatmap.shape}")
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must lie in [0, 1], got {alpha!r}")
-    h, w = image.shape[:2]
-    fig, ax = _axes(ax, h, w)
-    ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
-    ax.imshow(
-        heatmap, cmap=cmap, alpha=alpha, vmin=0, vmax=1, extent=(-0.5, w - 0.5, h - 0.5, -0.5)
-    )
+    img = _image_for_display(image)
+    m = np.asarray(mask)
+    if m.ndim == 3 and m.shape[1:] == img.shape[:2] and m.shape[-1] != 1:
+        m = instance_label_map(m)
+    if m.ndim == 3 and m.shape[-1] == 1:
+        m = m[..., 0]
+    if m.ndim != 2:
+        raise ValueError(f"mask must be an (H, W) label map, got shape {m.shape}")
+    if m.shape != img.shape[:2]:
+        raise ValueError(f"mask shape {m.shape} does not match the image's {img.shape[:2]}")
+    if m.dtype == bool:
+        m = m.astype(np.int64)
+    elif not np.issubdtype(m.dtype, np.integer):
+        if not np.issubdtype(m.dtype, np.floating) or not np.all(m == np.round(m)):
+            raise ValueError(f"mask must hold integer class labels, got dtype {m.dtype}")
+        m = m.astype(np.int64)
+    if m.size and m.min() < 0:
+        raise ValueError(f"mask labels must be >= 0, got {m.min()}")
+    if n_classes is not None:
+        if (
+            isinstance(n_classes, bool)
+            or not isinstance(n_classes, (int, np.integer))
+            or n_classes < 1
+        ):
+            raise ValueError(f"n_classes must be a positive int or None, got {n_classes!r}")
+        if m.size and m.max() >= n_classes:
+            raise ValueError(f"mask labels must be below n_classes={n_classes}, max {m.max()}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
+    fig, ax = _axes(ax, *m.shape)
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+    ax.imshow(mask_colours(m, alpha))
     ax.axis("off")
     if title:
         ax.set_title(title)

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from common import metrics
 
@@ -50,3 +52,66 @@ def test_matches_a_loop_over_classes_on_random_maps():
 def test_bad_input(t, p, n, match):
     with pytest.raises(ValueError, match=match):
         metrics.class_wise_iou_dice(t, p, n)
+
+
+def test_heatmap_in_box_hand_computed():
+    heat = np.zeros((4, 4))
+    heat[0, 0] = 3.0  # inside the top-left quarter
+    heat[3, 3] = 1.0  # outside
+    score = metrics.heatmap_in_box(heat, [0.0, 0.0, 0.5, 0.5])
+    assert score.mass == pytest.approx(0.75)
+    assert score.area == pytest.approx(0.25)
+    assert score.peak_inside is True
+    score = metrics.heatmap_in_box(heat, [0.5, 0.5, 1.0, 1.0])
+    assert (score.mass, score.area, score.peak_inside) == (pytest.approx(0.25), 0.25, False)
+
+
+def test_heatmap_in_box_counts_pixel_centres():
+    # a box edge through the middle of a pixel column: the column counts when its
+    # centre is inside (0.625 <= 0.7), the next one does not (0.875 > 0.7)
+    score = metrics.heatmap_in_box(np.ones((1, 4)), [0.0, 0.0, 1.0, 0.7])
+    assert score.area == pytest.approx(0.75)
+
+
+@given(
+    st.integers(1, 20),
+    st.integers(1, 20),
+    st.lists(st.floats(0, 1), min_size=4, max_size=4),
+    st.integers(0, 2**31 - 1),
+)
+def test_heatmap_in_box_properties(height, width, corners, seed):
+    ymin, ymax = sorted(corners[:2])
+    xmin, xmax = sorted(corners[2:])
+    box = [ymin, xmin, ymax, xmax]
+    uniform = metrics.heatmap_in_box(np.full((height, width), 2.5), box)
+    assert uniform.mass == pytest.approx(uniform.area)  # no concentration at all
+    heat = np.random.default_rng(seed).random((height, width))
+    score = metrics.heatmap_in_box(heat, box)
+    assert 0 <= score.mass <= 1 and 0 <= score.area <= 1
+    inside = [  # reference: pixel by pixel, centre inside the box
+        (r, c)
+        for r in range(height)
+        for c in range(width)
+        if ymin <= (r + 0.5) / height <= ymax and xmin <= (c + 0.5) / width <= xmax
+    ]
+    assert score.area == pytest.approx(len(inside) / heat.size)
+    assert score.mass == pytest.approx(sum(heat[p] for p in inside) / heat.sum())
+    assert score.peak_inside == (np.unravel_index(np.argmax(heat), heat.shape) in inside)
+    whole = metrics.heatmap_in_box(heat, [0, 0, 1, 1])
+    assert whole.mass == pytest.approx(1.0) and whole.area == 1.0 and whole.peak_inside
+
+
+def test_heatmap_in_box_zero_map_and_errors():
+    assert metrics.heatmap_in_box(np.zeros((3, 3)), [0, 0, 1, 1]).mass == 0.0
+    with pytest.raises(ValueError, match="2-D"):
+        metrics.heatmap_in_box(np.ones((2, 2, 3)), [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="non-negative"):
+        metrics.heatmap_in_box(-np.ones((2, 2)), [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="NaN"):
+        metrics.heatmap_in_box(np.full((2, 2), np.nan), [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="4 finite"):
+        metrics.heatmap_in_box(np.ones((2, 2)), [0, 0, 1])
+    with pytest.raises(ValueError, match="normalised"):
+        metrics.heatmap_in_box(np.ones((2, 2)), [0.5, 0, 0.2, 1])
+    with pytest.raises(ValueError, match="normalised"):
+        metrics.heatmap_in_box(np.ones((2, 2)), [0, 0, 10, 10])

@@ -163,3 +163,59 @@ def test_batch_norm_momentum_and_initializer_options():
         models.IdentityBlock(4, bn_momentum=1.5)
     with pytest.raises(ValueError, match="kernel_initializer"):
         models.Block(4, 3, 2, kernel_initializer="nonsense")
+
+
+def test_small_cnn_structure_shapes_and_head():
+    model = models.small_cnn((32, 32, 3), 2, filters=(4, 8, 16))
+    names = [layer.name for layer in model.layers]
+    assert names == [
+        "image", "conv1", "pool1", "conv2", "pool2", "conv3", "global_pool", "predictions",
+    ]  # fmt: skip
+    assert [tuple(model.get_layer(f"conv{k}").output.shape[1:]) for k in (1, 2, 3)] == [
+        (32, 32, 4),
+        (16, 16, 8),
+        (8, 8, 16),
+    ]
+    # conv: (3*3*3+1)*4 + (3*3*4+1)*8 + (3*3*8+1)*16, dense: (16+1)*2
+    assert model.count_params() == 112 + 296 + 1168 + 34
+    x = np.random.default_rng(0).random((5, 32, 32, 3)).astype("float32")
+    probs = model.predict(x, verbose=0)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    assert isinstance(model.get_layer("global_pool"), keras.layers.GlobalMaxPooling2D)
+    logits = models.small_cnn((32, 32, 1), 3, filters=(4,), pooling="avg", logits=True)
+    assert logits.get_layer("predictions").activation.__name__ == "linear"
+    assert isinstance(logits.get_layer("global_pool"), keras.layers.GlobalAveragePooling2D)
+    assert logits.output.shape[1:] == (3,)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"input_shape": (32, 32)}, "input_shape"),
+        ({"input_shape": (2, 2, 3), "filters": (4, 4, 4)}, "too small"),
+        ({"n_classes": 0}, "n_classes"),
+        ({"filters": ()}, "filters"),
+        ({"pooling": "sum"}, "pooling"),
+    ],
+)
+def test_small_cnn_rejects_bad_arguments(kwargs, message):
+    args = {"input_shape": (32, 32, 3), "n_classes": 2} | kwargs
+    with pytest.raises(ValueError, match=message):
+        models.small_cnn(**args)
+
+
+@pytest.mark.slow
+def test_small_cnn_learns_circles_vs_squares():
+    from common import data
+
+    keras.utils.set_random_seed(0)
+    x, y, _ = data.make_shapes(600, size=32, seed=3)
+    model = models.small_cnn((32, 32, 3), 2, filters=(8, 16, 32))
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    model.fit(x[:500] / 255.0, y[:500], epochs=4, batch_size=32, verbose=0)
+    _, acc = model.evaluate(x[500:] / 255.0, y[500:], verbose=0)
+    assert acc >= 0.8

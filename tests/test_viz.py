@@ -116,51 +116,84 @@ def test_draw_boxes_rejects_bad_input():
         viz.draw_boxes(np.zeros(10), [[0, 0, 1, 1]])
 
 
-def test_overlay_mask_colours_label_maps_and_instances():
+def test_overlay_heatmap_draws_image_then_map():
+    image = np.random.default_rng(0).integers(0, 256, (6, 8, 3)).astype("uint8")
+    heat = np.linspace(0, 1, 48).reshape(6, 8)
+    fig = viz.overlay_heatmap(image, heat, alpha=0.4, title="Grad-CAM")
+    ax = fig.axes[0]
+    assert len(ax.images) == 2 and ax.get_title() == "Grad-CAM"
+    assert ax.images[1].get_alpha() == 0.4 and ax.images[1].get_clim() == (0.0, 1.0)
+    np.testing.assert_array_equal(ax.images[0].get_array(), image)
+    # on given axes, grey images (H, W, 1) and floats in [0, 255] too
+    fig2, axes = plt.subplots(1, 2)
+    out = viz.overlay_heatmap(np.full((6, 8, 1), 200.0), heat * 3, ax=axes[1])
+    assert out is fig2 and len(axes[1].images) == 2 and not axes[0].images
+    assert axes[1].images[0].get_array().max() <= 1.0
+    assert axes[1].images[1].get_clim() == pytest.approx((0.0, 3.0))
+
+
+def test_overlay_heatmap_rejects_bad_input():
+    image = np.zeros((6, 8, 3))
+    with pytest.raises(ValueError, match="does not match"):
+        viz.overlay_heatmap(image, np.zeros((8, 6)))
+    with pytest.raises(ValueError, match="2-D"):
+        viz.overlay_heatmap(image, np.zeros((6, 8, 1)))
+    with pytest.raises(ValueError, match="NaN"):
+        viz.overlay_heatmap(image, np.full((6, 8), np.nan))
+    with pytest.raises(ValueError, match="alpha"):
+        viz.overlay_heatmap(image, np.zeros((6, 8)), alpha=1.5)
+    with pytest.raises(ValueError, match="image"):
+        viz.overlay_heatmap(np.zeros((6, 8, 2)), np.zeros((6, 8)))
+
+
+def test_overlay_mask_colours_each_class_and_leaves_background_clear():
+    image = np.zeros((4, 5), "float32")
+    mask = np.array([[0, 1, 1, 2, 2]] * 4)
+    fig = viz.overlay_mask(image, mask, n_classes=3, alpha=0.6, title="labels")
+    ax = fig.axes[0]
+    assert len(ax.images) == 2 and ax.get_title() == "labels"
+    rgba = np.asarray(ax.images[1].get_array())
+    assert rgba.shape == (4, 5, 4)
+    np.testing.assert_array_equal(rgba[:, 0, 3], 0.0)  # background transparent
+    np.testing.assert_allclose(rgba[:, 1:, 3], 0.6)
+    np.testing.assert_allclose(rgba[0, 1, :3], viz.MASK_COLOURS[0])
+    np.testing.assert_allclose(rgba[0, 3, :3], viz.MASK_COLOURS[1])
+    # the same class gets the same colour whatever else the mask holds
+    again = viz.mask_colours(np.array([[2]]))
+    np.testing.assert_allclose(again[0, 0, :3], viz.MASK_COLOURS[1])
+    # (H, W, 1) masks, integer-valued floats, many classes (colours cycle)
+    viz.overlay_mask(np.zeros((4, 5, 3), "uint8"), mask[..., None].astype(float))
+    viz.overlay_mask(np.zeros((2, 2)), np.array([[0, 21], [40, 3]]))
+
+
+def test_overlay_mask_rejects_bad_input():
+    image = np.zeros((4, 5, 3))
+    with pytest.raises(ValueError, match="does not match"):
+        viz.overlay_mask(image, np.zeros((5, 4), int))
+    with pytest.raises(ValueError, match="integer"):
+        viz.overlay_mask(image, np.full((4, 5), 0.5))
+    with pytest.raises(ValueError, match=">= 0"):
+        viz.overlay_mask(image, np.full((4, 5), -1))
+    with pytest.raises(ValueError, match="n_classes"):
+        viz.overlay_mask(image, np.full((4, 5), 3), n_classes=3)
+    with pytest.raises(ValueError, match="n_classes"):
+        viz.overlay_mask(image, np.zeros((4, 5), int), n_classes=0)
+    with pytest.raises(ValueError, match="alpha"):
+        viz.overlay_mask(image, np.zeros((4, 5), int), alpha=-0.1)
+
+
+def test_overlay_mask_draws_instance_masks_one_colour_each():
     import matplotlib.pyplot as plt
 
     image = np.zeros((6, 8, 3), "uint8")
-    labels = np.zeros((6, 8), int)
-    labels[:2, :2], labels[4:, 4:] = 1, 3
-    fig = viz.overlay_mask(image, labels, n_classes=4, alpha=0.6, title="m")
-    rgba = fig.axes[0].images[1].get_array()
-    colours = viz.mask_colors(3)
-    assert np.allclose(rgba[0, 0], [*colours[0], 0.6]) and np.allclose(
-        rgba[5, 7], [*colours[2], 0.6]
-    )
-    assert rgba[3, 3, 3] == 0  # background transparent
-    plt.close(fig)
     inst = np.zeros((2, 6, 8))
-    inst[0, :3], inst[1, 2:4] = 0.9, 0.7  # instance 2 drawn over instance 1 where both
+    inst[0, :3], inst[1, 2:4] = 0.9, 0.7  # instance 2 lies over instance 1 on row 2
+    ids = viz.instance_label_map(inst)
+    assert ids[0, 0] == 1 and ids[2, 0] == 2 and ids[5, 0] == 0
     fig = viz.overlay_mask(image, inst)
     rgba = fig.axes[0].images[1].get_array()
-    assert np.allclose(rgba[0, 0, :3], colours[0]) and np.allclose(rgba[2, 0, :3], colours[1])
-    assert rgba[5, 0, 3] == 0
+    assert np.allclose(rgba[0, 0, :3], viz.MASK_COLOURS[0])
+    assert np.allclose(rgba[2, 0, :3], viz.MASK_COLOURS[1]) and rgba[5, 0, 3] == 0
     plt.close(fig)
-
-
-def test_overlay_heatmap_stretches_over_the_image():
-    import matplotlib.pyplot as plt
-
-    fig = viz.overlay_heatmap(np.zeros((10, 20)), np.random.rand(5, 5), alpha=0.3)
-    shown = fig.axes[0].images[1]
-    assert shown.get_extent() == [-0.5, 19.5, 9.5, -0.5] and shown.get_alpha() == 0.3
-    plt.close(fig)
-
-
-@pytest.mark.parametrize(
-    "call, word",
-    [
-        (lambda: viz.overlay_mask(np.zeros((4, 4)), np.zeros((3, 3), int)), "mask must be"),
-        (lambda: viz.overlay_mask(np.zeros((4, 4)), np.zeros((4, 4))), "int class labels"),
-        (lambda: viz.overlay_mask(np.zeros((4, 4)), np.full((4, 4), 5), n_classes=3), "labels"),
-        (lambda: viz.overlay_mask(np.zeros((4, 4, 2)), np.zeros((4, 4), int)), "image must"),
-        (lambda: viz.overlay_heatmap(np.zeros((4, 4)), np.zeros(4)), "heatmap"),
-        (lambda: viz.overlay_heatmap(np.zeros((4, 4)), np.full((4, 4), np.nan)), "heatmap"),
-        (lambda: viz.overlay_heatmap(np.zeros((4, 4)), np.zeros((4, 4)), alpha=2), "alpha"),
-        (lambda: viz.mask_colors(-1), "n must"),
-    ],
-)
-def test_overlays_reject_bad_input(call, word):
-    with pytest.raises(ValueError, match=word):
-        call()
+    with pytest.raises(ValueError, match="instance masks"):
+        viz.instance_label_map(np.zeros((4, 4)))
