@@ -365,7 +365,15 @@ MASK_COLOURS = np.array(
 ) / 255.0  # fmt: skip
 
 
-def mask_colours(mask, alpha: float = 1.0) -> np.ndarray:
+def mask_colors(n: int) -> np.ndarray:
+    """``(n, 3)`` floats in [0, 1]: the colours :func:`overlay_mask` gives classes (or
+    instances) ``1..n``, e.g. to colour boxes of the same classes alike."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    return MASK_COLOURS[np.arange(n) % len(MASK_COLOURS)]
+
+
+def mask_rgba(mask, alpha: float = 1.0) -> np.ndarray:
     """RGBA image ``(H, W, 4)`` of an integer label map: label 0 transparent, label ``k``
     in ``MASK_COLOURS[(k - 1) % 20]`` with opacity ``alpha``."""
     mask = np.asarray(mask)
@@ -442,7 +450,7 @@ def overlay_mask(image, mask, n_classes=None, ax=None, alpha: float = 0.5, title
         raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
     fig, ax = _axes(ax, *m.shape)
     ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
-    ax.imshow(mask_colours(m, alpha))
+    ax.imshow(mask_rgba(m, alpha))
     ax.axis("off")
     if title:
         ax.set_title(title)

@@ -159,7 +159,7 @@ def test_overlay_mask_colours_each_class_and_leaves_background_clear():
     np.testing.assert_allclose(rgba[0, 1, :3], viz.MASK_COLOURS[0])
     np.testing.assert_allclose(rgba[0, 3, :3], viz.MASK_COLOURS[1])
     # the same class gets the same colour whatever else the mask holds
-    again = viz.mask_colours(np.array([[2]]))
+    again = viz.mask_rgba(np.array([[2]]))
     np.testing.assert_allclose(again[0, 0, :3], viz.MASK_COLOURS[1])
     # (H, W, 1) masks, integer-valued floats, many classes (colours cycle)
     viz.overlay_mask(np.zeros((4, 5, 3), "uint8"), mask[..., None].astype(float))
@@ -197,3 +197,12 @@ def test_overlay_mask_draws_instance_masks_one_colour_each():
     plt.close(fig)
     with pytest.raises(ValueError, match="instance masks"):
         viz.instance_label_map(np.zeros((4, 4)))
+
+
+def test_mask_colors_match_overlay_mask_classes():
+    colours = viz.mask_colors(22)
+    assert colours.shape == (22, 3)
+    np.testing.assert_allclose(colours[0], viz.mask_rgba(np.array([[1]]))[0, 0, :3])
+    np.testing.assert_allclose(colours[20], colours[0])  # the palette cycles
+    with pytest.raises(ValueError, match="n must"):
+        viz.mask_colors(-1)
