@@ -20,6 +20,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "standins",
     "strategy",
     "training",
     "viz",
