@@ -55,7 +55,7 @@ SCALES = (0.24, 0.34)  # anchor sides as fractions of the image (objects: 0.2-0.
 MAX_DETECTIONS = 20  # N, the fixed number of detection slots (hub models: 100)
 MASK_SIZE = 33  # side of the box-relative masks (as Mask R-CNN's)
 TRAIN_SCENES = 800  # training set of the stand-in
-EPOCHS = 6
+EPOCHS = 5
 BATCH = 16
 WIDTH = 16  # filters of the first layers
 
@@ -318,12 +318,18 @@ def export(net, folder) -> Path:
     import tensorflow as tf
 
     folder = Path(folder)
-    for name, masks in (("detector", False), ("mask_rcnn", True)):
-        module = _module(net, masks=masks)
-        signatures = {"serving_default": module.__call__.get_concrete_function()}
-        if not masks:
-            signatures["default"] = module.default.get_concrete_function()
-        tf.saved_model.save(module, str(folder / name), signatures=signatures)
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")  # not one "Assets written to ..." line per export
+    try:
+        for name, masks in (("detector", False), ("mask_rcnn", True)):
+            module = _module(net, masks=masks)
+            signatures = {"serving_default": module.__call__.get_concrete_function()}
+            if not masks:
+                signatures["default"] = module.default.get_concrete_function()
+            tf.saved_model.save(module, str(folder / name), signatures=signatures)
+    finally:
+        logger.setLevel(level)
     return folder
 
 
