@@ -22,6 +22,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "standins",
     "strategy",
     "training",
     "viz",

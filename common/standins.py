@@ -1,0 +1,575 @@
+"""Local stand-ins for the TF Hub detectors of Course 3, and the helpers to read them.
+
+In full mode the detection labs load TF Hub models (Faster R-CNN, SSD, Mask R-CNN). In
+smoke mode there is no network, so :func:`detector` builds a small single-shot detector,
+trains it for a few seconds on :func:`common.data.make_scenes` shapes, exports it with
+``tf.saved_model.save`` and loads it back with ``tf.saved_model.load``: the notebook then
+calls a SavedModel with the hub models' inputs and outputs, and the same inference and
+drawing code runs in both modes::
+
+    model, text = common.hub.resolve(HANDLE, smoke=standins.detector)
+
+The SavedModel has two entry points, one per family of hub detectors:
+
+* ``model(images)`` (also ``model.signatures["serving_default"]``), as the TF2 Object
+  Detection API models (``tensorflow/ssd_mobilenet_v2/2``, ``tensorflow/faster_rcnn/...``,
+  ``tensorflow/mask_rcnn/...``): a uint8 batch ``[1, H, W, 3]`` in, a dict of float32
+  tensors out: ``detection_boxes`` ``[1, N, 4]`` (normalised ``[ymin, xmin, ymax, xmax]``),
+  ``detection_classes`` ``[1, N]`` (1-based class ids, as floats: look them up in
+  :data:`SCENE_LABELS`, as the hub models' in :data:`COCO_LABELS`), ``detection_scores``
+  ``[1, N]`` (best first), ``num_detections`` ``[1]``; with ``masks=True`` also
+  ``detection_masks`` ``[1, N, 33, 33]``: box-relative mask probabilities, which
+  :func:`reframe_masks` pastes back at image size, as in the Mask R-CNN model.
+* ``model.signatures["default"]``, as ``google/faster_rcnn/openimages_v4/...``: a float32
+  batch ``[1, H, W, 3]`` in ``[0, 1]`` in; unbatched ``detection_boxes`` ``[N, 4]``,
+  ``detection_scores`` ``[N]``, ``detection_class_entities`` ``[N]`` (class names as
+  strings), ``detection_class_names`` ``[N]`` (the same names; Open Images has ids
+  there) and ``detection_class_labels`` ``[N]`` (int64 ids) out.
+
+:func:`unpack` turns either kind of result into NumPy arrays. Images of any size are
+accepted (resized to the network's 64×64 inside). The trained export is cached under
+``cache_root()`` in a folder named after :data:`VERSION` and a hash of the code that
+builds it, written atomically, so several notebooks and test workers share one build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from common import boxes as B
+
+_VARIANCES = (0.1, 0.1, 0.2, 0.2)  # common.boxes.encode/decode's defaults
+
+VERSION = "1"  # bump to force a rebuild (code changes in the hashed files rebuild anyway)
+SIZE = 64  # side of the network's input, pixels
+CLASSES = ("circle", "square", "triangle")  # the shapes the stand-in detects
+SCENE_LABELS = {i + 1: name for i, name in enumerate(CLASSES)}  # 1-based, like hub ids
+GRID = 8  # anchor grid (stride 8 at 64×64)
+SCALES = (0.24, 0.34)  # anchor sides as fractions of the image (objects: 0.2-0.4)
+MAX_DETECTIONS = 20  # N, the fixed number of detection slots (hub models: 100)
+MASK_SIZE = 33  # side of the box-relative masks (as Mask R-CNN's)
+TRAIN_SCENES = 800  # training set of the stand-in
+EPOCHS = 5
+BATCH = 16
+WIDTH = 16  # filters of the first layers
+
+# The label map of the COCO hub detectors: COCO 2017 category ids (1-90, 80 in use) -> names.
+COCO_LABELS = {
+    1: "person", 2: "bicycle", 3: "car", 4: "motorcycle", 5: "airplane", 6: "bus", 7: "train",
+    8: "truck", 9: "boat", 10: "traffic light", 11: "fire hydrant", 13: "stop sign",
+    14: "parking meter", 15: "bench", 16: "bird", 17: "cat", 18: "dog", 19: "horse", 20: "sheep",
+    21: "cow", 22: "elephant", 23: "bear", 24: "zebra", 25: "giraffe", 27: "backpack",
+    28: "umbrella", 31: "handbag", 32: "tie", 33: "suitcase", 34: "frisbee", 35: "skis",
+    36: "snowboard", 37: "sports ball", 38: "kite", 39: "baseball bat", 40: "baseball glove",
+    41: "skateboard", 42: "surfboard", 43: "tennis racket", 44: "bottle", 46: "wine glass",
+    47: "cup", 48: "fork", 49: "knife", 50: "spoon", 51: "bowl", 52: "banana", 53: "apple",
+    54: "sandwich", 55: "orange", 56: "broccoli", 57: "carrot", 58: "hot dog", 59: "pizza",
+    60: "donut", 61: "cake", 62: "chair", 63: "couch", 64: "potted plant", 65: "bed",
+    67: "dining table", 70: "toilet", 72: "tv", 73: "laptop", 74: "mouse", 75: "remote",
+    76: "keyboard", 77: "cell phone", 78: "microwave", 79: "oven", 80: "toaster", 81: "sink",
+    82: "refrigerator", 84: "book", 85: "clock", 86: "vase", 87: "scissors", 88: "teddy bear",
+    89: "hair drier", 90: "toothbrush",
+}  # fmt: skip
+
+
+def cache_root() -> Path:
+    """Folder of the cached stand-ins: ``$TFAT_CACHE_DIR/standins`` (default: the temp dir)."""
+    default = Path(tempfile.gettempdir()) / "tfat_cache"
+    return Path(os.environ.get("TFAT_CACHE_DIR", default)) / "standins"
+
+
+def anchor_boxes() -> np.ndarray:
+    """The stand-in's anchors: ``(GRID * GRID * len(SCALES), 4)`` normalised ``yxyx``."""
+    return B.anchors(GRID, scales=SCALES)
+
+
+def targets(scene_boxes, scene_labels, anchors, *, pos_iou: float = 0.5, neg_iou: float = 0.4):
+    """Training targets of a single-shot detector (SSD matching).
+
+    Each object gets its best anchor, and every anchor overlapping an object by
+    ``IoU >= pos_iou``; anchors below ``neg_iou`` with every object are background; the
+    rest are ignored.
+
+    Args:
+        scene_boxes: float ``(n, K, 4)`` normalised ``yxyx`` (as ``make_scenes`` returns).
+        scene_labels: int ``(n, K)`` 0-based classes, ``-1`` for padding.
+        anchors: ``(A, 4)`` normalised ``yxyx``.
+
+    Returns:
+        ``classes`` int32 ``(n, A)`` (0 background, ``1 + label`` object, -1 ignored) and
+        ``deltas`` float32 ``(n, A, 4)`` (:func:`common.boxes.encode` of the matched object
+        for positive anchors, 0 elsewhere).
+    """
+    scene_boxes = np.asarray(scene_boxes, np.float64)
+    scene_labels = np.asarray(scene_labels)
+    anchors = B.validate(anchors, "anchors")
+    if scene_boxes.ndim != 3 or scene_boxes.shape[2] != 4:
+        raise ValueError(f"scene_boxes must have shape (n, K, 4), got {scene_boxes.shape}")
+    if scene_labels.shape != scene_boxes.shape[:2]:
+        raise ValueError(
+            f"scene_labels must have shape {scene_boxes.shape[:2]}, got {scene_labels.shape}"
+        )
+    if not 0 <= neg_iou <= pos_iou <= 1:
+        raise ValueError(f"need 0 <= neg_iou <= pos_iou <= 1, got {neg_iou}, {pos_iou}")
+    n, a = len(scene_boxes), len(anchors)
+    classes = np.zeros((n, a), np.int32)
+    deltas = np.zeros((n, a, 4), np.float32)
+    for i in range(n):
+        keep = scene_labels[i] >= 0
+        gt, lab = scene_boxes[i][keep], scene_labels[i][keep]
+        if not len(gt):
+            continue
+        overlap = B.iou(gt, anchors)  # (G, A)
+        best_gt, best = overlap.argmax(0), overlap.max(0)
+        positive = best >= pos_iou
+        classes[i][(best >= neg_iou) & ~positive] = -1
+        forced = overlap.argmax(1)  # every object keeps its best anchor
+        best_gt[forced] = np.arange(len(gt))
+        positive[forced] = True
+        classes[i][positive] = lab[best_gt[positive]] + 1
+        deltas[i][positive] = B.encode(gt[best_gt[positive]], anchors[positive])
+    return classes, deltas
+
+
+def build_network(n_classes: int = len(CLASSES), anchors_per_cell: int = len(SCALES)):
+    """The stand-in's Keras network (random init, seeded): ``(64, 64, 3)`` floats in [0, 1]
+    -> dict of ``class_logits`` ``(A, n_classes + 1)`` (0 = background), ``box_deltas``
+    ``(A, 4)`` and ``mask_logits`` ``(64, 64, 1)`` (object vs background, per pixel)."""
+    import keras
+    from keras import layers
+
+    seeds = iter(range(100))
+
+    def conv(x, filters, kernel=3, strides=1, *, bn=True, layer=layers.Conv2D, bias="zeros"):
+        x = layer(
+            filters,
+            kernel,
+            strides=strides,
+            padding="same",
+            use_bias=not bn,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+            bias_initializer=bias,
+        )(x)
+        return layers.ReLU()(layers.BatchNormalization(momentum=0.9)(x)) if bn else x
+
+    k = n_classes + 1
+    inputs = keras.Input((SIZE, SIZE, 3), name="image")
+    x = conv(inputs, WIDTH, 4, 4)  # 16×16: one cell per 4×4 patch
+    fine = conv(x, WIDTH)
+    x = conv(fine, 2 * WIDTH, 3, 2)  # 8×8: the anchor grid
+    coarse = conv(x, 2 * WIDTH)
+    prior = np.tile([np.log(99.0 * n_classes)] + [0.0] * n_classes, anchors_per_cell)
+    logits = conv(coarse, anchors_per_cell * k, bn=False, bias=keras.initializers.Constant(prior))
+    deltas = conv(coarse, anchors_per_cell * 4, bn=False)
+    m = layers.Concatenate()([layers.UpSampling2D(2)(coarse), fine])
+    m = conv(m, 8, 4, 4, layer=layers.Conv2DTranspose)  # back to 64×64
+    outputs = {
+        "class_logits": layers.Reshape((-1, k), name="class_logits")(logits),
+        "box_deltas": layers.Reshape((-1, 4), name="box_deltas")(deltas),
+        "mask_logits": layers.Identity(name="mask_logits")(conv(m, 1, 1, bn=False)),
+    }
+    return keras.Model(inputs, outputs, name="scene_detector")
+
+
+def detection_loss(y_true, y_pred):
+    """Per-scene loss ``(batch,)``: softmax cross-entropy of the anchors' classes (ignored
+    anchors skipped) + Huber loss of the positive anchors' box deltas, both divided by the
+    number of positive anchors, + mean per-pixel binary cross-entropy of the mask.
+
+    ``y_true``: dict ``classes`` ``(b, A)``, ``deltas`` ``(b, A, 4)``, ``foreground``
+    ``(b, 64, 64, 1)`` (1 on objects); ``y_pred``: the network's dict."""
+    import keras
+    from keras import ops
+
+    from common import losses
+
+    cls = ops.cast(y_true["classes"], "int32")
+    positive = ops.cast(cls > 0, "float32")
+    valid = ops.cast(cls >= 0, "float32")
+    n_pos = ops.maximum(ops.sum(positive, axis=1), 1.0)
+    ce = keras.losses.sparse_categorical_crossentropy(
+        ops.maximum(cls, 0), y_pred["class_logits"], from_logits=True
+    )
+    box = ops.sum(losses.huber_loss(1.0)(y_true["deltas"], y_pred["box_deltas"]), axis=-1)
+    pixel = keras.losses.binary_crossentropy(
+        y_true["foreground"], y_pred["mask_logits"], from_logits=True
+    )
+    return (
+        ops.sum(ce * valid, axis=1) / n_pos
+        + ops.sum(box * positive, axis=1) / n_pos
+        + ops.mean(pixel, axis=(1, 2))
+    )
+
+
+def train(*, scenes: int = TRAIN_SCENES, epochs: int = EPOCHS, seed: int = 0, verbose: int = 0):
+    """Train :func:`build_network` on ``scenes`` generated scenes (``make_scenes(seed=seed)``)
+    with ``common.training.fit``: Adam at learning rate 0.01, batches of 16.
+
+    Returns:
+        ``(network, history)``.
+    """
+    import keras
+    import tensorflow as tf
+
+    from common import data, training
+
+    s = data.make_scenes(scenes, classes=CLASSES, size=SIZE, seed=seed)
+    classes, deltas = targets(s.boxes, s.labels, anchor_boxes())
+    foreground = (s.label_maps() > 0).astype(np.float32)[..., None]
+    y = {"classes": classes, "deltas": deltas, "foreground": foreground}
+    ds = (
+        tf.data.Dataset.from_tensor_slices((s.images, y))
+        .shuffle(scenes, seed=seed)
+        .map(lambda x, t: (tf.cast(x, tf.float32) / 255.0, t))
+        .batch(BATCH)
+    )
+    net = build_network()
+    history = training.fit(
+        net,
+        ds,
+        epochs=epochs,
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss=detection_loss,
+        steps_per_execution=10,
+        verbose=verbose,
+    )
+    return net, history
+
+
+def _decode(deltas, anchors):
+    """TensorFlow twin of :func:`common.boxes.decode` (inside the SavedModel)."""
+    import tensorflow as tf
+
+    v = tf.constant(_VARIANCES, tf.float32)
+    ah, aw = anchors[:, 2] - anchors[:, 0], anchors[:, 3] - anchors[:, 1]
+    cy = deltas[..., 0] * v[0] * ah + anchors[:, 0] + ah / 2
+    cx = deltas[..., 1] * v[1] * aw + anchors[:, 1] + aw / 2
+    h = tf.exp(deltas[..., 2] * v[2]) * ah
+    w = tf.exp(deltas[..., 3] * v[3]) * aw
+    return tf.stack([cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2], axis=-1)
+
+
+def _module(net, *, masks: bool):
+    """The exportable ``tf.Module`` around a trained network (see the module docstring)."""
+    import tensorflow as tf
+
+    class SceneDetector(tf.Module):
+        def __init__(self):
+            super().__init__(name="scene_detector")
+            self.net = net
+            self.anchors = tf.constant(anchor_boxes(), tf.float32)
+            self.names = tf.constant(["background", *CLASSES])
+
+        def _detect(self, images):
+            """Float images ``[1, H, W, 3]`` in [0, 1] -> hub-style batched dict."""
+            x = tf.image.resize(images, [SIZE, SIZE], antialias=True)
+            out = self.net(x, training=False)
+            probs = tf.nn.softmax(out["class_logits"])[:, :, 1:]  # (1, A, K)
+            boxes = _decode(out["box_deltas"], self.anchors)  # (1, A, 4)
+            nms = tf.image.combined_non_max_suppression(
+                boxes[:, :, None, :], probs, MAX_DETECTIONS, MAX_DETECTIONS,
+                iou_threshold=0.5, clip_boxes=True,
+            )  # fmt: skip
+            result = {
+                "detection_boxes": nms.nmsed_boxes,
+                "detection_classes": nms.nmsed_classes + 1.0,  # 1-based ids, as floats
+                "detection_scores": nms.nmsed_scores,
+                "num_detections": tf.cast(nms.valid_detections, tf.float32),
+            }
+            if masks:  # box-relative crops of the object probability, as Mask R-CNN's
+                crops = tf.image.crop_and_resize(
+                    tf.sigmoid(out["mask_logits"]), nms.nmsed_boxes[0],
+                    tf.zeros([MAX_DETECTIONS], tf.int32), [MASK_SIZE, MASK_SIZE],
+                )  # fmt: skip
+                result["detection_masks"] = crops[None, ..., 0]
+            return result
+
+        @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8)])
+        def __call__(self, input_tensor):
+            return self._detect(tf.cast(input_tensor, tf.float32) / 255.0)
+
+        @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32)])
+        def default(self, images):
+            out = self._detect(images)
+            n = tf.cast(out["num_detections"][0], tf.int32)
+            labels = tf.cast(out["detection_classes"][0, :n], tf.int64)
+            names = tf.gather(self.names, labels)
+            return {
+                "detection_boxes": out["detection_boxes"][0, :n],
+                "detection_scores": out["detection_scores"][0, :n],
+                "detection_class_entities": names,
+                "detection_class_names": names,
+                "detection_class_labels": labels,
+            }
+
+    return SceneDetector()
+
+
+def export(net, folder) -> Path:
+    """Save the trained ``net`` as two SavedModels under ``folder``: ``detector`` (SSD /
+    Faster R-CNN outputs, plus the Open Images ``default`` signature) and ``mask_rcnn``
+    (the same with ``detection_masks``). Returns ``folder``."""
+    import tensorflow as tf
+
+    folder = Path(folder)
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")  # not one "Assets written to ..." line per export
+    try:
+        for name, masks in (("detector", False), ("mask_rcnn", True)):
+            module = _module(net, masks=masks)
+            signatures = {"serving_default": module.__call__.get_concrete_function()}
+            if not masks:
+                signatures["default"] = module.default.get_concrete_function()
+            tf.saved_model.save(module, str(folder / name), signatures=signatures)
+    finally:
+        logger.setLevel(level)
+    return folder
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on ``path`` (POSIX ``flock``; a no-op where it is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the atomic rename below still keeps the cache whole
+        yield
+        return
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fingerprint() -> str:
+    """Hash of the code that makes the stand-in (this module, ``boxes``, ``data``,
+    ``training``) and of the TensorFlow version: the cache never serves a stale export."""
+    import hashlib
+
+    import tensorflow as tf
+
+    digest = hashlib.sha1(f"{VERSION} {tf.__version__}".encode())
+    for name in ("standins", "boxes", "data", "training"):
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def build(root=None, *, verbose: int = 0) -> Path:
+    """Train and export the stand-ins once; return the folder holding both SavedModels.
+
+    The export lives in ``root / f"scene_detector_v{VERSION}-{fingerprint}"`` (``root``
+    defaults to :func:`cache_root`; the fingerprint hashes the code that builds it). It is written to a scratch folder and renamed into place, under
+    a lock, so parallel builders (test workers, notebooks) never see half an export and
+    only the first one trains.
+    """
+    root = cache_root() if root is None else Path(root)
+    final = root / f"scene_detector_v{VERSION}-{_fingerprint()}"
+    if final.is_dir():
+        return final
+    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root / f"{final.name}.lock"):
+        if final.is_dir():  # another process built it while we waited
+            return final
+        scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=root))
+        try:
+            net, _ = train(verbose=verbose)
+            export(net, scratch)
+            try:
+                os.rename(scratch, final)
+            except OSError:
+                if not final.is_dir():
+                    raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return final
+
+
+def detector(*, masks: bool = False, root=None):
+    """The smoke-mode stand-in of a TF Hub detector: the trained export, loaded with
+    ``tf.saved_model.load`` (built on first use, see :func:`build`).
+
+    Args:
+        masks: ``True`` for the Mask R-CNN stand-in (adds ``detection_masks``).
+        root: cache folder (default :func:`cache_root`).
+    """
+    import tensorflow as tf
+
+    if not isinstance(masks, bool):
+        raise ValueError(f"masks must be True or False, got {masks!r}")
+    return tf.saved_model.load(str(build(root) / ("mask_rcnn" if masks else "detector")))
+
+
+PHOTOS = ("astronaut", "coffee", "chelsea")  # scikit-image's photos: a person, a cup, a cat
+HELD_OUT_SEED = 99  # seed of the scenes detectors are shown (the stand-in trains on seed 0)
+
+
+def sample_images(n: int = 6, *, seed: int = HELD_OUT_SEED):
+    """Images to run a detector on, with their true objects where they are known.
+
+    Full mode: scikit-image's photos :data:`PHOTOS` (they ship with the package; real
+    people, cups and cats for a COCO or Open Images detector), at most ``n``, no boxes.
+    Smoke mode: ``n`` generated scenes of :data:`CLASSES` that the stand-in never saw.
+
+    Returns:
+        ``(images, scenes)``: a list of uint8 ``(H, W, 3)`` arrays, and the
+        :class:`common.data.Scenes` they come from (smoke) or ``None`` (full).
+    """
+    from common import data, env
+
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if env.is_smoke():
+        scenes = data.make_scenes(n, classes=CLASSES, size=SIZE, seed=seed)
+        return list(scenes.images), scenes
+    from skimage import data as photos
+
+    return [getattr(photos, name)() for name in PHOTOS[:n]], None
+
+
+def reframe_masks(box_masks, boxes, height, width) -> np.ndarray:
+    """Paste box-relative masks back into the image (Mask R-CNN's ``detection_masks``).
+
+    The NumPy-returning twin of the Object Detection API's
+    ``reframe_box_masks_to_image_masks``, which the course uses: each ``h × w`` mask is
+    stretched over its box with ``tf.image.crop_and_resize`` (bilinear, corners aligned,
+    as the model cropped it) and is 0 outside the box.
+
+    Args:
+        box_masks: ``(N, h, w)`` floats (probabilities), one per box.
+        boxes: ``(N, 4)`` normalised ``[ymin, xmin, ymax, xmax]``.
+        height, width: the image size in pixels, positive ints.
+
+    Returns:
+        float32 ``(N, height, width)``; threshold it (``> 0.5``) for binary masks.
+    """
+    import tensorflow as tf
+
+    masks = np.asarray(box_masks, np.float32)
+    if masks.ndim != 3:
+        raise ValueError(f"box_masks must have shape (N, h, w), got {masks.shape}")
+    b = B.validate(boxes, "boxes") if len(np.asarray(boxes)) else np.zeros((0, 4))
+    if len(b) != len(masks):
+        raise ValueError(f"boxes has {len(b)} rows for {len(masks)} box_masks")
+    for name, value in (("height", height), ("width", width)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if not len(masks):
+        return np.zeros((0, int(height), int(width)), np.float32)
+    h = np.maximum(b[:, 2] - b[:, 0], 1e-4)
+    w = np.maximum(b[:, 3] - b[:, 1], 1e-4)
+    image_in_box = np.stack(  # the image's corners in the box's normalised frame
+        [-b[:, 0] / h, -b[:, 1] / w, (1 - b[:, 0]) / h, (1 - b[:, 1]) / w], axis=1
+    )
+    out = tf.image.crop_and_resize(
+        masks[..., None], image_in_box.astype(np.float32), np.arange(len(masks), dtype=np.int32),
+        [int(height), int(width)], extrapolation_value=0.0,
+    )  # fmt: skip
+    return out.numpy()[..., 0]
+
+
+def unpack(result, label_map=None) -> dict:
+    """A hub detector's output dict (one image) as NumPy arrays, padding removed.
+
+    Reads both families of TF Hub detectors: the TF2 Object Detection API models
+    (batched ``detection_boxes``, ``detection_classes`` ids to look up in ``label_map``,
+    ``detection_scores``, ``num_detections``, optional ``detection_masks``) and the Open
+    Images Faster R-CNN (unbatched, ``detection_class_entities`` names and
+    ``detection_class_labels`` ids).
+
+    Args:
+        result: the dict the model returned (tensors or arrays).
+        label_map: ``{class id: name}`` (e.g. :data:`COCO_LABELS`, :data:`SCENE_LABELS`);
+            unknown ids are shown as numbers. Not needed when the result holds names.
+
+    Returns:
+        dict ``boxes`` float32 ``(n, 4)`` normalised ``yxyx``, ``classes`` int64 ``(n,)``,
+        ``names`` list of ``n`` str, ``scores`` float32 ``(n,)`` (as the model ordered
+        them: best first), and ``masks`` ``(n, h, w)`` when the model returned masks.
+    """
+    if not hasattr(result, "keys"):
+        raise ValueError(f"result must be the detector's output dict, got {type(result)}")
+    if label_map is not None and not hasattr(label_map, "get"):
+        raise ValueError(f"label_map must be a dict of id -> name, got {type(label_map)}")
+    missing = {"detection_boxes", "detection_scores"} - set(result.keys())
+    if missing:
+        raise ValueError(f"result lacks {sorted(missing)}: not a detector's output")
+    r = {k: np.asarray(v) for k, v in result.items()}
+    batched = r["detection_boxes"].ndim == 3
+    if batched:
+        if r["detection_boxes"].shape[0] != 1:
+            raise ValueError("result holds a batch of several images: unpack one at a time")
+        r = {k: v[0] for k, v in r.items()}
+    if r["detection_boxes"].ndim != 2 or r["detection_boxes"].shape[1] != 4:
+        raise ValueError(f"detection_boxes must be (N, 4), got {r['detection_boxes'].shape}")
+    n = int(r["num_detections"]) if "num_detections" in r else len(r["detection_boxes"])
+    out = {
+        "boxes": r["detection_boxes"][:n].astype(np.float32),
+        "scores": r["detection_scores"][:n].astype(np.float32),
+    }
+    if "detection_class_entities" in r:
+        out["names"] = [
+            v.decode("utf-8") if isinstance(v, bytes) else str(v)
+            for v in r["detection_class_entities"][:n]
+        ]
+        out["classes"] = r.get("detection_class_labels", np.full(n, -1))[:n].astype(np.int64)
+    elif "detection_classes" in r:
+        out["classes"] = np.rint(r["detection_classes"][:n]).astype(np.int64)
+        labels = label_map or {}
+        out["names"] = [labels.get(int(c), str(int(c))) for c in out["classes"]]
+    else:
+        raise ValueError("result has neither detection_classes nor detection_class_entities")
+    if "detection_masks" in r:
+        out["masks"] = r["detection_masks"][:n].astype(np.float32)
+    return out
+
+
+def match(pred_boxes, pred_classes, true_boxes, true_classes, *, iou_threshold=0.5):
+    """Greedy one-to-one matching of detections to true objects (as PASCAL VOC counts).
+
+    Detections are taken in the given order (best score first); each takes the unmatched
+    true object of its class it overlaps most, if that IoU is at least ``iou_threshold``.
+
+    Args:
+        pred_boxes: ``(P, 4)``; pred_classes: ``(P,)``; true_boxes: ``(T, 4)``;
+        true_classes: ``(T,)`` (boxes ``yxyx`` in the same units, classes comparable).
+
+    Returns:
+        ``(true_found, pred_correct)``: bool ``(T,)`` and ``(P,)``. Recall is
+        ``true_found.mean()``, precision ``pred_correct.mean()``.
+    """
+    pb = B.validate(pred_boxes, "pred_boxes") if len(pred_boxes) else np.zeros((0, 4))
+    tb = B.validate(true_boxes, "true_boxes") if len(true_boxes) else np.zeros((0, 4))
+    pc, tc = np.asarray(pred_classes).ravel(), np.asarray(true_classes).ravel()
+    if len(pc) != len(pb) or len(tc) != len(tb):
+        raise ValueError("need one class per box in pred_classes and in true_classes")
+    if not 0 <= iou_threshold <= 1:
+        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
+    found, correct = np.zeros(len(tb), bool), np.zeros(len(pb), bool)
+    overlap = B.iou(pb, tb) if len(pb) and len(tb) else np.zeros((len(pb), len(tb)))
+    for i in range(len(pb)):
+        candidates = np.where((tc == pc[i]) & ~found, overlap[i], -1.0)
+        j = int(np.argmax(candidates)) if len(tb) else -1
+        if j >= 0 and candidates[j] >= iou_threshold:
+            found[j] = correct[i] = True
+    return found, correct
+
+
+def mask_iou(masks_a, masks_b) -> np.ndarray:
+    """Pairwise IoU of binary masks: ``(N, H, W)`` and ``(M, H, W)`` -> ``(N, M)``
+    (values above 0.5 count as inside; two empty masks have IoU 0)."""
+    a, b = np.asarray(masks_a), np.asarray(masks_b)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[1:] != b.shape[1:]:
+        raise ValueError(f"masks must be (N, H, W) of one size, got {a.shape} and {b.shape}")
+    a = (a > 0.5).reshape(len(a), -1).astype(np.float64)
+    b = (b > 0.5).reshape(len(b), -1).astype(np.float64)
+    inter = a @ b.T
+    union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
