@@ -14,6 +14,7 @@ import importlib
 __all__ = [
     "boxes",
     "data",
+    "detection",
     "env",
     "hub",
     "layers",
