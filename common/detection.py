@@ -402,8 +402,9 @@ def load_detector(preset: str = PRESET, *, image_size: int = 640, pretrain_steps
         losses = pretrain(detector, steps=pretrain_steps)
         return detector, (
             f"smoke mode: a small random-init RetinaNet ({detector.count_params():,} "
-            f"parameters) pretrained on {pretrain_steps * 32} generated scenes of "
-            f"{', '.join(PRETRAIN_SHAPES)} (loss {losses[0]:.2f} -> {losses[-1]:.2f}), "
+            f"parameters) pretrained (Adam, learning rate 2e-3) on {pretrain_steps * 32} "
+            f"generated scenes of {', '.join(PRETRAIN_SHAPES)} (loss {losses[0]:.2f} -> "
+            f"{losses[-1]:.2f}), "
             f"standing in for the COCO preset {preset}"
         )
     _preset_or_fail(preset)

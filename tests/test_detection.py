@@ -222,6 +222,7 @@ def test_full_mode_preset_offline_fails_fast(monkeypatch, tmp_path):
     monkeypatch.setenv("TFAT_MODE", "full")
     monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
     monkeypatch.setattr(env, "online", lambda *a, **k: False)
+    detection._keras_hub()  # imported already in a notebook: time the check, not the import
     start = time.monotonic()
     with pytest.raises(RuntimeError, match="TFAT_MODE=smoke"):
         detection.load_detector(detection.PRESET)
@@ -257,3 +258,21 @@ def test_bad_arguments(source):
 )  # fmt: skip
 def test_interactive_backends(backend, interactive):
     assert detection._interactive(backend) is interactive
+
+
+def test_full_mode_cached_preset_needs_no_network(monkeypatch, tmp_path):
+    import os
+
+    from kagglehub.cache import Cache, get_cached_path
+    from kagglehub.handle import parse_model_handle
+
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(env, "online", lambda *a, **k: pytest.fail("probed the network"))
+    handle = parse_model_handle(
+        detection._keras_hub()
+        .models.RetinaNetObjectDetector.presets[detection.PRESET]["kaggle_handle"]
+        .removeprefix("kaggle://")
+    )
+    os.makedirs(get_cached_path(handle))
+    Cache().mark_as_complete(handle)
+    detection._preset_or_fail(detection.PRESET)  # no error, no probe
