@@ -15,6 +15,7 @@ import importlib
 __all__ = [
     "boxes",
     "data",
+    "detection",
     "env",
     "hub",
     "interpret",

@@ -1,0 +1,278 @@
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from common import detection, env
+
+SIZE = 32
+
+
+@pytest.fixture(scope="module")
+def source():
+    """A small RetinaNet standing in for a restored one (random weights, no pretraining)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return detection.small_detector(SIZE)
+
+
+@pytest.fixture(scope="module")
+def shots():
+    """Five generated training scenes and four held-out ones (smoke mode's data)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TFAT_MODE", "smoke")
+        return detection.few_shot_data("ducky", n_test=4, size=SIZE)
+
+
+# ------------------------------------------------------------------ data and labelling
+
+
+def test_smoke_data_has_five_labelled_images_and_held_out_ones(shots):
+    assert len(shots.train_images) == 5 and len(shots.test_images) == 4
+    assert shots.train_images[0].shape == (SIZE, SIZE, 3)
+    assert shots.train_boxes.shape == (5, 4) and shots.test_boxes.shape == (4, 4)
+    side = shots.train_boxes[:, 2] - shots.train_boxes[:, 0]
+    assert np.all((side > 0.4) & (side < 0.75))  # the smoke extent, in [0, 1] units
+    assert "triangle" in shots.source
+
+
+def test_few_shot_data_rejects_bad_arguments(smoke):
+    with pytest.raises(ValueError, match="name"):
+        detection.few_shot_data("kitten")
+    with pytest.raises(ValueError, match="n_test"):
+        detection.few_shot_data("zombie", n_test=0)
+
+
+@pytest.mark.parametrize("name", ["ducky", "zombie"])
+def test_full_mode_data_offline_fails_fast(monkeypatch, tmp_path, name):
+    monkeypatch.setenv("TFAT_MODE", "full")
+    monkeypatch.setattr(env, "online", lambda *a, **k: False)
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="TFAT_MODE=smoke"):
+        detection.few_shot_data(name, data_dir=str(tmp_path))
+    assert time.monotonic() - start < 5
+
+
+@pytest.mark.parametrize(
+    ("drag", "box"),
+    [
+        ((-0.5, -0.5, 9.5, 19.5), [0.0, 0.0, 1.0, 1.0]),  # the whole 20 x 10 image
+        ((9.5, 19.5, -0.5, -0.5), [0.0, 0.0, 1.0, 1.0]),  # dragged the other way
+        ((1.5, 3.5, 4.5, 13.5), [0.2, 0.2, 0.7, 0.5]),
+        ((-5.0, 3.5, 30.0, 13.5), [0.2, 0.0, 0.7, 1.0]),  # clipped to the image
+    ],
+)
+def test_box_from_drag(drag, box):
+    out = detection.box_from_drag(*drag, height=20, width=10)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, box, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("drag", "match"),
+    [((2.0, 2.0, 2.0, 8.0), "no area"), ((1.0, np.nan, 3.0, 4.0), "finite"),
+     ((1.0, None, 3.0, 4.0), "finite")],
+)  # fmt: skip
+def test_box_from_drag_rejects_clicks_and_bad_points(drag, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        detection.box_from_drag(*drag, height=20, width=10)
+    with pytest.raises(ValueError, match="height"):
+        detection.box_from_drag(0, 0, 3, 3, height=0, width=10)
+
+
+def test_label_tool_turns_drags_into_boxes(capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    images = [np.zeros((20, 10, 3), np.uint8), np.zeros((10, 10, 3), np.uint8)]
+    labels = detection.label_boxes(images)
+    assert "not interactive" in capsys.readouterr().out
+    assert len(labels.selectors) == 2 and labels.missing == [0, 1]
+
+    def event(x, y):
+        return SimpleNamespace(xdata=x, ydata=y)
+
+    labels.on_select(0, event(1.5, 3.5), event(4.5, 13.5))
+    labels.on_select(1, event(1.0, 1.0), event(1.0, 1.0))  # a click: ignored
+    labels.on_select(1, event(None, None), event(3.0, 3.0))  # released outside: ignored
+    assert labels.missing == [1]
+    with pytest.raises(ValueError, match=r"images \[1\] have no box"):
+        labels.array()
+    given = np.array([[0.1, 0.1, 0.9, 0.9], [0.2, 0.3, 0.4, 0.5]])
+    out = labels.array(defaults=given)
+    np.testing.assert_allclose(out, [[0.2, 0.2, 0.7, 0.5], given[1]], atol=1e-6)
+    with pytest.raises(ValueError, match="defaults"):
+        labels.array(defaults=given[:1])
+    plt.close(labels.figure)
+
+
+def test_label_tool_rejects_bad_images():
+    with pytest.raises(ValueError, match="at least one"):
+        detection.label_boxes([])
+    with pytest.raises(ValueError, match="at most 8"):
+        detection.label_boxes(np.zeros((9, 4, 4, 3)))
+    with pytest.raises(ValueError, match=r"images\[0\]"):
+        detection.label_boxes([np.zeros(5)])
+
+
+def test_prepare_puts_data_in_the_detector_format():
+    images = [np.full((40, 20, 3), 255, np.uint8), np.zeros((10, 30, 3), np.uint8)]
+    boxes = [[0.1, 0.2, 0.5, 0.6], [0.0, 0.0, 1.0, 1.0]]
+    x, y = detection.prepare(images, boxes, 32, class_id=2)
+    assert x.shape == (2, 32, 32, 3) and x.dtype == np.float32
+    assert x[0].min() == pytest.approx(255) and x[1].max() == 0  # pixels kept in [0, 255]
+    np.testing.assert_allclose(y["boxes"], [[[3.2, 6.4, 16.0, 19.2]], [[0, 0, 32, 32]]], 1e-5)
+    assert y["boxes"].dtype == np.float32 and y["labels"].tolist() == [[2.0], [2.0]]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"boxes": [[0.1, 0.1, 0.5, 0.5]]}, "1 rows for 2 images"),
+        ({"boxes": [[0, 0, 20, 20], [0, 0, 1, 1]]}, "normalised"),
+        ({"boxes": [[0.5, 0.1, 0.1, 0.5], [0, 0, 1, 1]]}, "inverted"),
+        ({"size": 8}, "size"),
+        ({"class_id": -1}, "class_id"),
+    ],
+)
+def test_prepare_rejects_bad_input(kwargs, match):
+    args = {"images": np.zeros((2, 8, 8, 3)), "boxes": [[0, 0, 1, 1]] * 2, "size": 32}
+    with pytest.raises(ValueError, match=match):
+        detection.prepare(**{**args, **kwargs})
+
+
+def test_top_detection_iou():
+    detections = {
+        "boxes": np.array([[[0, 0, 0.5, 0.5], [0, 0, 1, 1]], [[0, 0, 0, 0], [0, 0, 0, 0]]]),
+        "num_detections": np.array([2, 0]),
+    }
+    iou = detection.top_detection_iou(detections, [[0, 0, 0.5, 1.0], [0, 0, 1, 1]])
+    np.testing.assert_allclose(iou, [0.5, 0.0])
+    with pytest.raises(ValueError, match="true_boxes"):
+        detection.top_detection_iou(detections, [[0, 0, 1, 1]])
+
+
+# ------------------------------------------------------------------ models
+
+
+def test_small_detector_outputs_and_initialisation(source):
+    out = source(np.zeros((2, SIZE, SIZE, 3), "float32"))
+    anchors = (SIZE // 8) ** 2 * 9  # P3 only, 3 scales x 3 aspect ratios
+    assert out["bbox_regression"].shape == (2, anchors, 4)
+    assert out["cls_logits"].shape == (2, anchors, 1)
+    bias = source.classification_head.prediction_layer.bias.numpy()
+    np.testing.assert_allclose(bias, -np.log(99), rtol=1e-5)  # sigmoid = 0.01 at the start
+    np.testing.assert_allclose(source.box_head.prediction_layer.bias.numpy(), 0.0)
+
+
+def test_few_shot_detector_restores_all_but_the_class_logits(source):
+    import keras
+
+    keras.utils.set_random_seed(1)
+    cls = source.classification_head.prediction_layer
+    cls.kernel.assign(np.ones(cls.kernel.shape, "float32"))  # "COCO-trained" class logits
+    few = detection.few_shot_detector(source, num_classes=1)
+    assert few.backbone is source.backbone and not few.backbone.trainable
+    for new, old in zip(few.box_head.weights, source.box_head.weights, strict=True):
+        np.testing.assert_array_equal(new.numpy(), old.numpy())
+    kernel = few.classification_head.prediction_layer.kernel.numpy()
+    assert abs(kernel).max() < 0.1 and kernel.std() > 0  # fresh N(0, 0.01²), not the ones
+    names = [v.path for v in detection.head_variables(few)]
+    assert len(names) == 4 and all("prediction" in n or "logits" in n for n in names)
+    assert {id(v) for v in detection.head_variables(few)} <= {
+        id(v) for v in few.trainable_variables
+    }
+
+
+@pytest.mark.slow
+def test_train_step_lowers_the_loss_and_only_moves_the_heads(source, shots):
+    import keras
+
+    keras.utils.set_random_seed(2)
+    few = detection.few_shot_detector(source, num_classes=1)
+    x, y = detection.prepare(shots.train_images, shots.train_boxes, SIZE)
+    frozen = [v.numpy().copy() for v in few.backbone.weights]
+    heads = [v.numpy().copy() for v in detection.head_variables(few)]
+    before = float(detection.detection_loss(few, x, y))
+    step = detection.make_train_step(
+        few, keras.optimizers.Adam(0.01), detection.head_variables(few)
+    )
+    losses = [float(step(x, y)) for _ in range(20)]
+    assert losses[0] == pytest.approx(before, rel=1e-4)  # the loss before the update
+    assert losses[-1] < 0.5 * losses[0]
+    for new, old in zip(few.backbone.weights, frozen, strict=True):
+        np.testing.assert_array_equal(new.numpy(), old)
+    assert all(
+        not np.allclose(v.numpy(), old)
+        for v, old in zip(detection.head_variables(few), heads, strict=True)
+    )
+    found = detection.detect(few, x)
+    assert found["boxes"].shape[:2] == found["scores"].shape == found["classes"].shape
+    assert found["boxes"].min() >= 0 and found["boxes"].max() <= 1
+    n = found["num_detections"]
+    assert np.all(found["classes"][0, n[0] :] == -1) and np.all(found["scores"][0, n[0] :] == 0)
+    assert detection.top_detection_iou(found, shots.train_boxes).shape == (5,)
+
+
+def test_full_mode_preset_offline_fails_fast(monkeypatch, tmp_path):
+    monkeypatch.setenv("TFAT_MODE", "full")
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(env, "online", lambda *a, **k: False)
+    detection._keras_hub()  # imported already in a notebook: time the check, not the import
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="TFAT_MODE=smoke"):
+        detection.load_detector(detection.PRESET)
+    assert time.monotonic() - start < 5
+
+
+def test_full_mode_rejects_unknown_presets(full):
+    import keras_hub
+
+    assert detection.PRESET in keras_hub.models.RetinaNetObjectDetector.presets
+    with pytest.raises(ValueError, match="not a RetinaNet preset"):
+        detection.load_detector("retinanet_tiny_imaginary")
+
+
+def test_bad_arguments(source):
+    with pytest.raises(ValueError, match="variables"):
+        detection.make_train_step(source, None, [])
+    with pytest.raises(TypeError, match="RetinaNetObjectDetector"):
+        detection.few_shot_detector(object())
+    with pytest.raises(ValueError, match="num_classes"):
+        detection.few_shot_detector(source, num_classes=0)
+    with pytest.raises(ValueError, match="prior"):
+        detection.reinit_layer(source.box_head.prediction_layer, prior=1.0)
+    with pytest.raises(ValueError, match="image_size"):
+        detection.small_detector(8)
+
+
+@pytest.mark.parametrize(
+    ("backend", "interactive"),
+    [("agg", False), ("module://matplotlib_inline.backend_inline", False), ("pdf", False),
+     ("qtagg", True), ("tkagg", True), ("nbagg", True), ("module://ipympl.backend_nbagg", True),
+     ("macosx", True)],
+)  # fmt: skip
+def test_interactive_backends(backend, interactive):
+    assert detection._interactive(backend) is interactive
+
+
+def test_full_mode_cached_preset_needs_no_network(monkeypatch, tmp_path):
+    import os
+
+    from kagglehub.cache import Cache, get_cached_path
+    from kagglehub.handle import parse_model_handle
+
+    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(env, "online", lambda *a, **k: pytest.fail("probed the network"))
+    handle = parse_model_handle(
+        detection._keras_hub()
+        .models.RetinaNetObjectDetector.presets[detection.PRESET]["kaggle_handle"]
+        .removeprefix("kaggle://")
+    )
+    os.makedirs(get_cached_path(handle))
+    Cache().mark_as_complete(handle)
+    detection._preset_or_fail(detection.PRESET)  # no error, no probe
