@@ -256,7 +256,7 @@ class BoxLabels:
 def label_boxes(images, *, title: str = "Drag a box around the object in each image"):
     """Show ``images`` side by side and let the learner drag one box on each.
 
-    Needs an interactive matplotlib backend: in Jupyter, ``pip install ipympl`` and run
+    Needs an interactive matplotlib backend: in Jupyter, ``ipympl`` (in the ``lab`` extra) and
     ``%matplotlib widget`` first (Colab also needs
     ``google.colab.output.enable_custom_widget_manager()``); in a script, a desktop window.
     With a non-interactive backend (inline figures, tests) it draws the images, prints
@@ -294,7 +294,7 @@ def label_boxes(images, *, title: str = "Drag a box around the object in each im
     if not _interactive(backend):
         print(
             f"matplotlib backend {backend!r} is not interactive, so boxes cannot be drawn "
-            "here. In Jupyter: pip install ipympl, run %matplotlib widget, and run this "
+            "here. In Jupyter: run %matplotlib widget (ipympl, in the lab extra), and run this "
             "cell again. The given boxes are used meanwhile."
         )
     return labels
