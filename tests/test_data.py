@@ -694,3 +694,196 @@ def test_make_scenes_validates_inputs(kwargs, word):
     n = kwargs.pop("n")
     with pytest.raises(ValueError, match=word):
         data.make_scenes(n, **kwargs)
+
+
+# --- segmentation sets --------------------------------------------------------------------
+
+
+def _block_digits():
+    """Ten 28x28 'digits': a solid block whose value encodes the label ((d + 1) * 20)."""
+    images = np.zeros((10, 28, 28), np.uint8)
+    for d in range(10):
+        images[d, 4:24, 6:22] = (d + 1) * 20
+    return images, np.arange(10)
+
+
+def test_make_m2nist_layout_labels_and_determinism():
+    images, labels = _block_digits()
+    canvases, segmented = data.make_m2nist(images, labels, 50, seed=3)
+    assert canvases.shape == (50, 64, 84, 1) and canvases.dtype == np.uint8
+    assert segmented.shape == (50, 64, 84, 11) and segmented.dtype == np.uint8
+    assert (segmented.sum(-1) == 1).all()  # one-hot
+    classes = segmented.argmax(-1)
+    ink = canvases[..., 0]
+    assert ((classes == 10) == (ink == 0)).all()  # channel 10 is the background
+    np.testing.assert_array_equal(classes[ink > 0], ink[ink > 0] // 20 - 1)  # right digit
+    per_canvas = (ink > 0).sum((1, 2)) // (20 * 16)  # whole blocks: nothing overlaps
+    assert per_canvas.min() >= 1 and per_canvas.max() <= 3 and len(set(per_canvas)) == 3
+    again = data.make_m2nist(images, labels, 50, seed=3)
+    np.testing.assert_array_equal(canvases, again[0])
+    np.testing.assert_array_equal(segmented, again[1])
+    assert not np.array_equal(canvases, data.make_m2nist(images, labels, 50, seed=4)[0])
+
+
+def test_make_m2nist_threshold_and_digit_counts():
+    images, labels = _block_digits()
+    images[:, 4:24, 6:8] = 5  # a faint edge on every digit
+    canvases, segmented = data.make_m2nist(images, labels, 20, digits=(3, 3), threshold=10)
+    classes = segmented.argmax(-1)
+    assert ((classes == 10) == (canvases[..., 0] <= 10)).all()
+    assert ((canvases[..., 0] == 5).sum((1, 2)) == 3 * 20 * 2).all()  # three digits each
+
+
+@pytest.mark.parametrize(
+    "call, word",
+    [
+        (lambda im, lb: data.make_m2nist(im[:, :, :, None, None], lb, 2), "images"),
+        (lambda im, lb: data.make_m2nist(im, lb[:5], 2), "labels"),
+        (lambda im, lb: data.make_m2nist(im, lb + 1, 2), "0-9"),
+        (lambda im, lb: data.make_m2nist(im, lb, 0), "n must"),
+        (lambda im, lb: data.make_m2nist(im, lb, 2, digits=(0, 2)), "digits"),
+        (lambda im, lb: data.make_m2nist(im, lb, 2, shape=(64, 70)), "shape"),
+        (lambda im, lb: data.make_m2nist(im, lb, 2, shape=(20, 84)), "shape"),
+        (lambda im, lb: data.make_m2nist(im, lb, 2, threshold=255), "threshold"),
+    ],
+)
+def test_make_m2nist_validates_inputs(call, word):
+    with pytest.raises(ValueError, match=word):
+        call(*_block_digits())
+
+
+def test_trimap_marks_inside_outside_and_a_band_on_the_outline():
+    mask = np.zeros((9, 9), bool)
+    mask[2:7, 2:7] = True
+    tri = data.trimap(mask)
+    expected = np.full((9, 9), 2)
+    expected[1:8, 1:8] = 3  # one pixel out...
+    expected[3:6, 3:6] = 1  # ...and one pixel in
+    np.testing.assert_array_equal(tri, expected)
+    wide = data.trimap(mask[None], width=2)[0]
+    assert wide[4, 4] == 1 and (wide == 3).sum() == 80 and tri.dtype == np.uint8  # 2 px each way
+    with pytest.raises(ValueError, match="width"):
+        data.trimap(mask, width=0)
+
+
+@pytest.mark.parametrize(
+    "name, split, count, image, label, values",
+    [
+        ("m2nist", "train", 600, (64, 84, 1), (64, 84, 11), None),
+        ("m2nist", "test", 200, (64, 84, 1), (64, 84, 11), None),
+        ("oxford_iiit_pet", "train", 600, (64, 64, 3), (64, 64, 1), {1, 2, 3}),
+        ("camvid", "test", 150, (64, 64, 3), (64, 64, 1), {0, 1, 2, 3}),
+    ],
+)
+def test_smoke_segmentation_stand_ins(smoke, name, split, count, image, label, values):
+    x, y = _arrays(name, split)
+    assert x.shape == (count,) + image and y.shape == (count,) + label
+    assert x.dtype == np.uint8 and y.dtype == np.uint8
+    if values is None:  # one-hot M2NIST maps: every class shows up
+        assert (y.sum(-1) == 1).all() and (y.sum((0, 1, 2)) > 0).all()
+    else:
+        assert set(np.unique(y)) == values
+    again_x, again_y = _arrays(name, split)
+    np.testing.assert_array_equal(x, again_x)
+    np.testing.assert_array_equal(y, again_y)
+    assert len(data.class_names(name)) == (label[-1] if values is None else len(values))
+
+
+def test_smoke_pets_trimaps_follow_the_shape():
+    x, y = _arrays("oxford_iiit_pet", "test")
+    bright = x.astype(float).max(-1)
+    assert bright[y[..., 0] == 1].mean() > bright[y[..., 0] == 2].mean() + 40
+    border = (y == 3).mean()
+    assert 0.03 < border < 0.2  # a thin band
+
+
+def test_segmentation_class_names_and_splits(full):
+    assert data.class_names("camvid")[3] == "road" and len(data.class_names("camvid")) == 12
+    assert data.class_names("m2nist")[10] == "background"
+    assert data.class_names("oxford_iiit_pet") == ("pet", "background", "outline")
+    with pytest.raises(ValueError, match="validation"):
+        data.load("camvid", "validation")
+    assert "storage.googleapis.com" in data.describe("m2nist")
+
+
+@pytest.mark.parametrize("name", ["m2nist", "camvid", "oxford_iiit_pet"])
+def test_full_mode_offline_segmentation_fails_fast(full, monkeypatch, tmp_path, name):
+    monkeypatch.setattr(data.env, "online", lambda *a, **k: False)
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match=r"TFAT_MODE=smoke") as info:
+        data.load(name, "train", data_dir=str(tmp_path))
+    assert time.perf_counter() - start < 5
+    assert str(tmp_path) in str(info.value)
+
+
+def _no_probe(*args, **kwargs):
+    raise AssertionError("a local copy must not probe the network")
+
+
+def test_full_mode_m2nist_reads_the_courses_zip(full, monkeypatch, tmp_path):
+    import zipfile
+
+    monkeypatch.setattr(data.env, "online", _no_probe)
+    rng = np.random.default_rng(0)
+    combined = rng.integers(0, 256, (50, 64, 84)).astype(np.uint8)
+    classes = rng.integers(0, 11, (50, 64, 84))
+    segmented = (classes[..., None] == np.arange(11)).astype(np.float32)  # any dtype
+    np.save(tmp_path / "combined.npy", combined)
+    np.save(tmp_path / "segmented.npy", segmented)
+    with zipfile.ZipFile(tmp_path / "m2nist.zip", "w") as archive:
+        archive.write(tmp_path / "combined.npy", "combined.npy")
+        archive.write(tmp_path / "segmented.npy", "segmented.npy")
+    sizes = {}
+    seen = []
+    for split in ("train", "validation", "test"):
+        x, y = _arrays_full("m2nist", split, tmp_path)
+        assert x.shape[1:] == (64, 84, 1) and y.shape[1:] == (64, 84, 11)
+        assert x.dtype == np.uint8 and y.dtype == np.uint8
+        sizes[split] = len(x)
+        seen.append(x[..., 0])
+        rows = [np.flatnonzero((combined == img).all((1, 2)))[0] for img in x[..., 0]]
+        np.testing.assert_array_equal(y.argmax(-1), classes[rows])  # pairs stay together
+    assert sizes == {"train": 40, "validation": 8, "test": 2}
+    assert len(np.unique(np.concatenate(seen).reshape(50, -1), axis=0)) == 50  # disjoint
+
+
+def _arrays_full(name, split, folder):
+    return data.to_numpy(data.load(name, split, data_dir=str(folder)))
+
+
+def test_full_mode_camvid_reads_the_courses_zip(full, monkeypatch, tmp_path):
+    import zipfile
+
+    import tensorflow as tf
+
+    monkeypatch.setattr(data.env, "online", _no_probe)
+    with zipfile.ZipFile(tmp_path / "fcnn-dataset.zip", "w") as archive:
+        for i, name in enumerate(["b.png", "a.png"]):
+            image = np.full((6, 8, 3), 10 * i, np.uint8)
+            label = np.full((6, 8, 1), i + 3, np.uint8)
+            for kind, array in (("images", image), ("annotations", label)):
+                png = tf.io.encode_png(array).numpy()
+                archive.writestr(f"dataset1/{kind}_prepped_train/{name}", png)
+    x, y = _arrays_full("camvid", "train", tmp_path)
+    assert x.shape == (2, 6, 8, 3) and y.shape == (2, 6, 8, 1)
+    assert x[:, 0, 0, 0].tolist() == [10, 0] and y[:, 0, 0, 0].tolist() == [4, 3]  # a, b
+
+
+def test_full_mode_pets_pairs_images_with_their_trimaps(full, monkeypatch):
+    import tensorflow as tf
+
+    class Builder:
+        def as_dataset(self, split, shuffle_files):
+            assert split == "test" and not shuffle_files
+            return tf.data.Dataset.from_tensor_slices(
+                {
+                    "image": np.zeros((3, 5, 5, 3), np.uint8),
+                    "segmentation_mask": np.full((3, 5, 5, 1), 2, np.uint8),
+                    "label": np.arange(3),
+                }
+            )
+
+    asked = []
+    monkeypatch.setattr(data, "_tfds_builder", lambda name, d: asked.append(name) or Builder())
+    x, y = data.to_numpy(data.load("oxford_iiit_pet", "test"))
+    assert asked == ["oxford_iiit_pet"] and x.shape == (3, 5, 5, 3) and (y == 2).all()

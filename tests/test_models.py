@@ -219,3 +219,109 @@ def test_small_cnn_learns_circles_vs_squares():
     model.fit(x[:500] / 255.0, y[:500], epochs=4, batch_size=32, verbose=0)
     _, acc = model.evaluate(x[500:] / 255.0, y[500:], verbose=0)
     assert acc >= 0.8
+
+
+# --- segmentation models ----------------------------------------------------------------
+
+
+def test_fcn8_small_widths_shapes_names_and_softmax():
+    model = models.fcn8((64, 64, 3), 5, filters=(4, 4, 8, 8, 8), conv_filters=8)
+    assert model.output_shape == (None, 64, 64, 5)
+    shapes = {
+        name: model.get_layer(name).output.shape
+        for name in ("block3_pool", "block4_pool", "conv7", "up2_a", "add_pool4", "add_pool3")
+    }
+    assert shapes["block3_pool"] == (None, 8, 8, 8) and shapes["block4_pool"] == (None, 4, 4, 8)
+    assert shapes["conv7"] == (None, 2, 2, 8)
+    assert shapes["up2_a"] == (None, 6, 6, 5)  # 4x4 stride-2 transposed conv, cropped by 1
+    assert shapes["add_pool4"] == (None, 4, 4, 5) and shapes["add_pool3"] == (None, 8, 8, 5)
+    out = np.asarray(model(RNG.uniform(size=(2, 64, 64, 3)).astype("float32")))
+    np.testing.assert_allclose(out.sum(-1), 1.0, rtol=1e-5)
+
+
+def test_fcn8_with_vgg16_widths_is_keras_vgg16_plus_the_decoder():
+    model = models.fcn8((32, 32, 3), 3, conv_filters=8)
+    vgg_params = keras.applications.VGG16(include_top=False, weights=None).count_params()
+    encoder = keras.Model(model.input, model.get_layer("block5_pool").output)
+    assert encoder.count_params() == vgg_params == 14_714_688
+    assert model.output_shape == (None, 32, 32, 3)
+    assert isinstance(model.get_layer("block1_conv1"), keras.layers.Conv2D)  # flat, not nested
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"input_shape": (60, 64, 3)}, "input_shape"),
+        ({"input_shape": (64, 64)}, "input_shape"),
+        ({"n_classes": 0}, "n_classes"),
+        ({"filters": (8, 8, 8)}, "filters"),
+        ({"conv_filters": -1}, "conv_filters"),
+        ({"weights": "coco"}, "weights"),
+        ({"filters": (4, 4, 8, 8, 8), "weights": "imagenet"}, "weights"),
+        ({"input_shape": (64, 64, 1), "weights": "imagenet"}, "3 input channels"),
+    ],
+)
+def test_fcn8_validates_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        models.fcn8(**kwargs)
+
+
+def test_m2nist_fcn_has_the_assignments_encoder_and_output():
+    model = models.m2nist_fcn()
+    assert model.output_shape == (None, 64, 84, 11)
+    assert model.get_layer("pad").output.shape == (None, 64, 96, 1)  # width padded to 96
+    encoder = keras.Model(model.input, model.get_layer("block5_bn").output)
+    assert encoder.output_shape == (None, 2, 3, 256)
+    assert encoder.count_params() == 2_354_784  # the assignment's expected summary
+    small = models.m2nist_fcn(filters=(2, 2, 4, 4, 4), conv_filters=4, dropout=0.0)
+    out = np.asarray(small(RNG.uniform(size=(2, 64, 84, 1)).astype("float32")))
+    assert out.shape == (2, 64, 84, 11)
+    np.testing.assert_allclose(out.sum(-1), 1.0, rtol=1e-5)
+    fcn2 = models.m2nist_fcn(filters=(2, 2, 4, 4, 4), conv_filters=4, skips=4)
+    assert fcn2.get_layer("add_pool2").output.shape == (None, 16, 24, 11)
+    assert fcn2.get_layer("add_pool1").output.shape == (None, 32, 48, 11)
+    assert fcn2.get_layer("up2").output.shape == (None, 64, 96, 11)  # the last step: 2x
+    assert fcn2.output_shape == (None, 64, 84, 11) and fcn2.name == "m2nist_fcn2"
+    for kwargs, name in [
+        ({"skips": 5}, "skips"),
+        ({"skips": True}, "skips"),
+        ({"input_shape": (60, 84, 1)}, "input_shape"),
+        ({"filters": (4, 4)}, "filters"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"n_classes": 1.5}, "n_classes"),
+    ]:
+        with pytest.raises(ValueError, match=name):
+            models.m2nist_fcn(**kwargs)
+
+
+def test_unet_levels_skips_and_arguments():
+    model = models.unet((32, 32, 3), 4, filters=(4, 8), dropout=0.0)
+    assert model.output_shape == (None, 32, 32, 4)
+    assert model.get_layer("bottleneck_conv2").output.shape == (None, 8, 8, 16)  # 2 x 8
+    assert model.get_layer("decoder2_concat").output.shape == (None, 16, 16, 16)  # up + skip
+    assert model.get_layer("decoder1_concat").output.shape == (None, 32, 32, 8)
+    course = models.unet()
+    assert course.output_shape == (None, 128, 128, 3)
+    assert course.get_layer("bottleneck_conv2").output.shape == (None, 8, 8, 1024)
+    with pytest.raises(ValueError, match="multiples of 4"):
+        models.unet((30, 32, 3), filters=(4, 8))
+    with pytest.raises(ValueError, match="bottleneck_filters"):
+        models.unet((32, 32, 3), filters=(4, 8), bottleneck_filters=0)
+    with pytest.raises(ValueError, match="dropout"):
+        models.unet(dropout=-0.1)
+
+
+def test_small_unet_learns_to_segment_bright_squares():
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(96, 16, 16, 1)).astype("float32") * 0.3
+    y = np.zeros((96, 16, 16), "int64")
+    for i in range(96):
+        r, c = rng.integers(0, 9, 2)
+        x[i, r : r + 7, c : c + 7] += 0.7
+        y[i, r : r + 7, c : c + 7] = 1
+    model = models.unet((16, 16, 1), 2, filters=(4, 8), dropout=0.0)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=12, batch_size=16, verbose=0)
+    pred = np.asarray(model(x)).argmax(-1)
+    assert (pred == y).mean() >= 0.98  # all background would score 0.81
