@@ -10,7 +10,8 @@ Conventions (as TensorFlow's ``tf.image`` ops and TF Hub detectors use them):
 Every function takes arrays of shape ``(N, 4)`` (or ``(4,)`` for one box) and returns
 NumPy arrays, except :func:`nms`, which runs ``tf.image.non_max_suppression``.
 Inverted boxes (``ymax < ymin`` or ``xmax < xmin``) and non-finite values raise
-``ValueError``; zero-area (degenerate) boxes are allowed and have IoU 0 with everything.
+``ValueError`` (except the predicted boxes of :func:`paired_iou`, which score 0);
+zero-area (degenerate) boxes are allowed and have IoU 0 with everything.
 """
 
 from __future__ import annotations
@@ -112,6 +113,39 @@ def iou(boxes_a, boxes_b) -> np.ndarray:
     right = np.minimum(a[:, None, 3], b[None, :, 3])
     inter = np.clip(bottom - top, 0, None) * np.clip(right - left, 0, None)
     union = area(a)[:, None] + area(b)[None, :] - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def paired_iou(predicted, target) -> np.ndarray:
+    """IoU of matching rows: ``predicted[i]`` with ``target[i]`` (a regressor's boxes vs
+    the true ones), without the ``N × N`` matrix of :func:`iou`.
+
+    Args:
+        predicted: ``(N, 4)`` (or ``(4,)``) ``yxyx`` boxes. A box regression head does not
+            know that ``ymax >= ymin``: an inverted predicted box has no area and scores 0
+            (as the course's IoU function scores it), instead of raising.
+        target: ``(N, 4)`` (or ``(4,)``) valid ``yxyx`` boxes, same units.
+
+    Returns:
+        ``(N,)`` float64 in ``[0, 1]``.
+
+    Raises:
+        ValueError: wrong or different shapes, non-finite values, an inverted target box.
+    """
+    a = _boxes("predicted", predicted, check_order=False)
+    b = _boxes("target", target)
+    if a.shape != b.shape:
+        raise ValueError(
+            f"predicted and target must have the same shape, got {a.shape} and {b.shape}"
+        )
+    valid = (a[:, 2] >= a[:, 0]) & (a[:, 3] >= a[:, 1])
+    a = np.where(valid[:, None], a, 0.0)  # inverted: a zero-area box, IoU 0
+    height = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
+    width = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
+    inter = height * width
+    union = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]) + area(b) - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
     return np.clip(out, 0.0, 1.0)

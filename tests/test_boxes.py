@@ -128,3 +128,25 @@ def test_nms_keeps_the_best_of_overlapping_boxes():
     assert B.nms(boxes, scores, iou_threshold=0.5, score_threshold=0.55).tolist() == [1]
     with pytest.raises(ValueError, match="scores"):
         B.nms(boxes, [0.1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(box_lists, st.data())
+def test_paired_iou_is_the_diagonal_of_iou(a, draw):
+    b = draw.draw(st.lists(box(), min_size=len(a), max_size=len(a)))
+    got = B.paired_iou(a, b)
+    assert got.shape == (len(a),)
+    np.testing.assert_allclose(got, np.diag(B.iou(a, b)), atol=1e-12)
+
+
+def test_paired_iou_scores_inverted_predictions_zero_and_validates():
+    target = [[0, 0, 2, 2], [0, 0, 2, 2]]
+    predicted = [[1, 1, 3, 3], [2, 2, 0, 0]]  # the second is inverted (ymax < ymin)
+    np.testing.assert_allclose(B.paired_iou(predicted, target), [1 / 7, 0.0])
+    assert B.paired_iou([0, 0, 1, 1], [0, 0, 1, 1]).tolist() == [1.0]
+    with pytest.raises(ValueError, match="target"):
+        B.paired_iou([0, 0, 1, 1], [1, 1, 0, 0])  # inverted target
+    with pytest.raises(ValueError, match="same shape"):
+        B.paired_iou(target, target[:1])
+    with pytest.raises(ValueError, match="predicted"):
+        B.paired_iou([0, 0, np.nan, 1], [0, 0, 1, 1])

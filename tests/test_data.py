@@ -696,6 +696,131 @@ def test_make_scenes_validates_inputs(kwargs, word):
         data.make_scenes(n, **kwargs)
 
 
+# --- cifar10 and the box set caltech_birds2010 (Course 3 week 1) -------------------------
+
+
+def test_smoke_cifar10_is_mnist_padded_to_32x32x3(smoke):
+    import tensorflow as tf
+
+    ds = data.load("cifar10", "train")
+    assert ds.element_spec == (tf.TensorSpec((32, 32, 3), tf.uint8), tf.TensorSpec((), tf.int64))
+    x, y = data.to_numpy(ds)
+    x_test, _ = _arrays("cifar10", "test")
+    digits, digit_labels = _arrays("mnist", "train")
+    assert (len(x), len(x_test)) == (4000, 1000)
+    np.testing.assert_array_equal(y, digit_labels)
+    np.testing.assert_array_equal(x[:, 2:30, 2:30, :], np.repeat(digits, 3, axis=-1))
+    assert x[:, :2].max() == 0 and x[:, 30:].max() == 0  # a black 2-pixel frame
+    assert data.class_names("cifar10") == data.DIGIT_CLASSES
+    assert "(32, 32, 3)" in data.describe("cifar10") and "MNIST" in data.describe("cifar10")
+
+
+def test_smoke_bird_boxes_are_shapes_with_their_boxes(smoke):
+    import tensorflow as tf
+
+    ds = data.load("caltech_birds2010", "train")
+    assert ds.element_spec == (
+        tf.TensorSpec((64, 64, 3), tf.uint8),
+        tf.TensorSpec((4,), tf.float32),
+    )
+    x, boxes = data.to_numpy(ds)
+    x_test, boxes_test = _arrays("caltech_birds2010", "test")
+    assert (len(x), len(x_test)) == (1000, 250)
+    for b in (boxes, boxes_test):
+        B.validate(b)
+        assert b.min() >= 0 and b.max() <= 1 and B.area(b).min() > 0.02
+    # the box is the one make_shapes drew: the same images and boxes
+    images, _, expected = data.make_shapes(250, shapes=data.SHAPE_NAMES, seed=data.SMOKE_SEED + 32)
+    np.testing.assert_array_equal(x_test, images)
+    np.testing.assert_array_equal(boxes_test, expected)
+    assert not np.array_equal(x[:250], x_test)
+    again = _arrays("caltech_birds2010", "test")
+    np.testing.assert_array_equal(again[1], boxes_test)
+    assert data.class_names("caltech_birds2010") == ("shape",)
+    assert "1,000 train / 250 test" in data.describe("caltech_birds2010")
+
+
+def _tiny_birds_builder(data_dir):
+    """A generator-based tfds builder shaped like caltech_birds2010 (image, bbox, label)."""
+    import tensorflow_datasets as tfds
+
+    class TinyBirds(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+        VERSION = tfds.core.Version("0.1.1")
+
+        def _info(self):
+            return tfds.core.DatasetInfo(
+                builder=self,
+                features=tfds.features.FeaturesDict(
+                    {
+                        "image": tfds.features.Image(shape=(None, None, 3)),
+                        "bbox": tfds.features.BBoxFeature(),
+                        "label": tfds.features.ClassLabel(num_classes=200),
+                    }
+                ),
+                supervised_keys=("image", "label"),
+            )
+
+        def _split_generators(self, dl_manager):
+            return {"train": self._generate_examples(6), "test": self._generate_examples(3)}
+
+        def _generate_examples(self, n):
+            for i in range(n):
+                box = tfds.features.BBox(0.1, 0.2 + 0.1 * i / n, 0.6, 0.9)
+                image = np.full((20 + i, 30, 3), i, np.uint8)  # sizes vary, as photos do
+                yield i, {"image": image, "bbox": box, "label": i}
+
+    return TinyBirds(data_dir=data_dir)
+
+
+def test_full_mode_bird_boxes_pair_the_image_with_its_bbox(full, monkeypatch, tmp_path):
+    """Full mode reads tfds caltech_birds2010's 'image' and 'bbox' features, not its label."""
+    import tensorflow_datasets as tfds
+
+    _tiny_birds_builder(str(tmp_path)).download_and_prepare()
+    asked = []
+
+    def builder(name, data_dir=None):
+        asked.append(name)
+        return _tiny_birds_builder(data_dir)
+
+    monkeypatch.setattr(tfds, "builder", builder)
+    monkeypatch.setattr(data.env, "online", lambda *a, **k: False)  # cached: no download
+    pairs = list(data.load("caltech_birds2010", "train", data_dir=str(tmp_path)))
+    assert asked == ["caltech_birds2010"] and len(pairs) == 6
+    for i, (image, box) in enumerate(sorted(pairs, key=lambda p: int(p[0][0, 0, 0]))):
+        assert image.shape == (20 + i, 30, 3) and image.dtype.name == "uint8"
+        np.testing.assert_allclose(box.numpy(), [0.1, 0.2 + 0.1 * i / 6, 0.6, 0.9], atol=1e-6)
+    assert data.class_names("caltech_birds2010") == ("bird",)
+    assert "3,000 train / 3,033 test" in data.describe("caltech_birds2010")
+
+
+def test_full_mode_cifar10_reads_tfds_cifar10(full, monkeypatch, tmp_path):
+    import tensorflow_datasets as tfds
+
+    _tiny_tfds_builder(str(tmp_path)).download_and_prepare()
+    asked = []
+
+    def builder(name, data_dir=None):
+        asked.append(name)
+        return _tiny_tfds_builder(data_dir)
+
+    monkeypatch.setattr(tfds, "builder", builder)
+    x, y = data.to_numpy(data.load("cifar10", "test", data_dir=str(tmp_path)))
+    assert asked == ["cifar10"] and len(x) == 20 and y.dtype == np.int64
+    assert data.class_names("cifar10")[0] == "airplane"
+    assert "50,000 train / 10,000 test" in data.describe("cifar10")
+
+
+@pytest.mark.parametrize("name", ["cifar10", "caltech_birds2010"])
+def test_full_mode_offline_week1_sets_fail_fast(full, monkeypatch, tmp_path, name):
+    monkeypatch.setattr(data.env, "online", lambda *a, **k: False)
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match=r"TFAT_MODE=smoke") as info:
+        data.load(name, "train", data_dir=str(tmp_path))
+    assert time.perf_counter() - start < 5
+    assert name in str(info.value) and str(tmp_path) in str(info.value)
+
+
 # --- segmentation sets --------------------------------------------------------------------
 
 

@@ -325,3 +325,25 @@ def test_small_unet_learns_to_segment_bright_squares():
     model.fit(x, y, epochs=12, batch_size=16, verbose=0)
     pred = np.asarray(model(x)).argmax(-1)
     assert (pred == y).mean() >= 0.98  # all background would score 0.81
+
+
+def test_set_batchnorm_momentum_reaches_nested_models_and_validates():
+    inner = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3), keras.layers.BatchNormalization()]
+    )
+    inputs = keras.Input((4,))
+    outputs = keras.layers.BatchNormalization()(inner(inputs))
+    model = keras.Model(inputs, outputs)
+    assert models.set_batchnorm_momentum(model, 0.8) == 2
+    norms = [inner.layers[-1], model.layers[-1]]
+    assert [n.momentum for n in norms] == [0.8, 0.8]
+    # the new momentum is the one training uses: one step moves the mean 20% of the way
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")  # weights stay put
+    x = np.full((8, 4), 1.0, "float32")
+    model.fit(x, np.zeros((8, 3), "float32"), epochs=1, batch_size=8, verbose=0)
+    batch_mean = np.mean(inner.layers[0](x).numpy(), axis=0)
+    np.testing.assert_allclose(norms[0].moving_mean.numpy(), 0.2 * batch_mean, rtol=1e-4)
+    with pytest.raises(ValueError, match="momentum"):
+        models.set_batchnorm_momentum(model, 1.0)
+    with pytest.raises(ValueError, match="model"):
+        models.set_batchnorm_momentum(inner.layers[0], 0.9)
