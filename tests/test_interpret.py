@@ -190,6 +190,28 @@ def test_grad_cam_matches_a_tape_on_an_inner_layer():
     np.testing.assert_allclose(got, cam / cam.max(), atol=1e-5)
 
 
+def test_sequential_model_with_a_logits_head():
+    keras.utils.set_random_seed(12)
+    model = keras.Sequential([
+        keras.Input((6, 6, 1)),
+        keras.layers.Conv2D(3, 3, padding="same", name="feat"),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(2, name="head"),  # logits: the output is the score
+    ])  # fmt: skip
+    image = np.random.default_rng(13).normal(size=(6, 6, 1)).astype("float32")
+    maps = _features(model, image)
+    kernel, _ = _head(model)
+    c = int(np.argmax(model(image[None]).numpy()[0]))
+    cam = maps @ kernel[:, c]
+    np.testing.assert_allclose(
+        interpret.class_activation_map(model, image, "feat"), _minmax(cam), atol=1e-5
+    )
+    relu = np.maximum(cam, 0)
+    expected = relu / relu.max() if relu.max() > 0 else relu
+    np.testing.assert_allclose(interpret.grad_cam(model, image), expected, atol=1e-5)
+    assert interpret.saliency_map(model, image).shape == (6, 6)
+
+
 def test_constant_maps_give_zeros_not_nan():
     model = _gap_model(seed=11)
     for layer in ("feat", "head"):
