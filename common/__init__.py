@@ -1,10 +1,12 @@
 """Shared, tested helpers of the Advanced TensorFlow notebooks.
 
 Modules (one concern each): ``env`` (mode, settings, seeding), ``data`` (datasets and
-their offline stand-ins), ``strategy`` (distribution strategies), ``losses``, ``layers``
-and ``models`` (the course's Keras pieces), ``interpret`` (CAM, saliency, Grad-CAM),
-``viz`` (figures) and ``notebooks``
-(executing the notebooks headless).
+their offline stand-ins), ``strategy`` (distribution strategies), ``training`` (the custom
+training loop), ``losses``, ``layers`` and ``models`` (the course's Keras pieces),
+``metrics`` (segmentation and heatmap scores), ``boxes`` (box formats, IoU, anchors, NMS),
+``hub`` and ``standins`` (TF Hub models and their local smoke stand-ins), ``detection``
+(few-shot RetinaNet), ``interpret`` (CAM, saliency, Grad-CAM), ``viz`` (figures) and
+``notebooks`` (executing the notebooks headless).
 
 Submodules load on first use (``from common import losses`` or ``common.losses``), so
 ``import common`` alone does not import TensorFlow or Keras.
