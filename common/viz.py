@@ -224,7 +224,8 @@ def draw_boxes(
     """Draw ``[ymin, xmin, ymax, xmax]`` boxes on an image, with label and score captions.
 
     Args:
-        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)`` array, uint8 or floats in [0, 1].
+        image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)`` array; uint8, floats in [0, 1] or
+            floats in [0, 255] (scaled down for display).
         boxes: ``(N, 4)`` boxes, normalised to [0, 1] (``normalized=True``, as TF Hub
             detectors return them) or in pixels.
         labels: optional ints ``(N,)`` (shown through ``class_names`` when given).
@@ -237,15 +238,10 @@ def draw_boxes(
         :mod:`common.boxes`) and for ``labels``/``scores`` of another length than ``boxes``.
     """
     import matplotlib.patches as patches
-    import matplotlib.pyplot as plt
 
     from common import boxes as B
 
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if image.ndim not in (2, 3):
-        raise ValueError(f"image must be (H, W) or (H, W, C), got shape {image.shape}")
+    image = _image_for_display(image)
     h, w = image.shape[:2]
     b = B.validate(boxes) if len(np.asarray(boxes)) else np.zeros((0, 4))
     if normalized and len(b):
@@ -253,10 +249,7 @@ def draw_boxes(
     for arg, value in (("labels", labels), ("scores", scores)):
         if value is not None and len(value) != len(b):
             raise ValueError(f"{arg} has {len(value)} entries for {len(b)} boxes")
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(4, 4 * h / w))
-    else:
-        fig = ax.figure
+    fig, ax = _axes(ax, h, w, side=4)
     ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
     ax.axis("off")
     for i, (ymin, xmin, ymax, xmax) in enumerate(b):
@@ -305,11 +298,13 @@ def _image_for_display(image, arg="image"):
     return image
 
 
-def _axes(ax, h, w):
+def _axes(ax, h, w, side: float = 3):
+    """``(figure, axes)``: ``ax`` and its figure, or a new ``side``-inch-wide figure shaped
+    like an ``h x w`` image."""
     import matplotlib.pyplot as plt
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(3, 3 * h / w))
+        fig, ax = plt.subplots(figsize=(side, side * h / w))
         return fig, ax
     return ax.figure, ax
 

@@ -104,6 +104,10 @@ def test_draw_boxes_draws_one_rectangle_and_caption_per_kept_box():
     pixel = viz.draw_boxes(image, [[10, 20, 30, 40]], normalized=False)
     assert pixel.axes[0].patches[0].get_xy() == (20.0, 10.0)
     plt.close(pixel)
+    # floats in [0, 255] (e.g. a model's input) are shown scaled to [0, 1], not clipped white
+    wide = viz.draw_boxes(np.full((8, 8, 3), 127.5), [[0, 0, 1, 1]])
+    np.testing.assert_allclose(wide.axes[0].images[0].get_array(), 0.5)
+    plt.close(wide)
 
 
 def test_draw_boxes_rejects_bad_input():
@@ -114,6 +118,8 @@ def test_draw_boxes_rejects_bad_input():
         viz.draw_boxes(image, [[0, 0, 1, 1]], scores=[0.1, 0.2])
     with pytest.raises(ValueError, match="image must be"):
         viz.draw_boxes(np.zeros(10), [[0, 0, 1, 1]])
+    with pytest.raises(ValueError, match="image must be"):
+        viz.draw_boxes(np.zeros((10, 10, 2)), [[0, 0, 1, 1]])
 
 
 def test_overlay_heatmap_draws_image_then_map():
