@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from common import boxes as B
 from common import env
 
 if TYPE_CHECKING:  # pandas is imported lazily: only the table functions need it
@@ -608,7 +609,7 @@ def make_scenes(
                 )
                 rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
                 box = np.array([rows[0], cols[0], rows[-1] + 1, cols[-1] + 1], np.float32)
-                if all(_box_iou(box, other) <= max_iou for other in placed):
+                if not placed or B.iou(box, placed).max() <= max_iou:
                     break
             else:
                 counts[i] = j  # no room left: fewer objects in this scene
@@ -623,15 +624,6 @@ def make_scenes(
     images += (rng.random(images.shape, dtype=np.float32) - 0.5 + 0.5 / 34.0) * 34.0
     np.clip(images, 0, 255.49, out=images)
     return Scenes(images.astype(np.uint8), boxes, labels, masks, counts.astype(np.int64), classes)
-
-
-def _box_iou(a, b):
-    """IoU of two pixel boxes ``[ymin, xmin, ymax, xmax]`` (NumPy scalars)."""
-    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(
-        0.0, min(a[3], b[3]) - max(a[1], b[1])
-    )
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union
 
 
 def _check_count(value, name, minimum):
