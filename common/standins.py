@@ -562,6 +562,39 @@ def match(pred_boxes, pred_classes, true_boxes, true_classes, *, iou_threshold=0
     return found, correct
 
 
+def recall_precision(detections, scenes, *, min_score: float = 0.0, iou_threshold=0.5):
+    """Recall and precision of a detector over generated scenes, by :func:`match`.
+
+    Args:
+        detections: one dict per scene, as :func:`unpack` gives them (``boxes`` normalised
+            ``yxyx``, ``names``, ``scores`` best first).
+        scenes: the :class:`common.data.Scenes` the images came from; a detection is right
+            when its name is the true object's ``scenes.class_names[label]``.
+        min_score: detections scoring below it are dropped first.
+        iou_threshold: the overlap a detection needs with its true object.
+
+    Returns:
+        ``(recall, precision, n_true)``: the share of true objects found, the share of kept
+        detections that found one (1.0 when none was kept), and the number of true objects.
+    """
+    if len(detections) != len(scenes.counts):
+        raise ValueError(f"{len(detections)} detections for {len(scenes.counts)} scenes")
+    found, correct = [], []
+    for det, boxes, labels, k in zip(
+        detections, scenes.boxes, scenes.labels, scenes.counts, strict=True
+    ):
+        keep = np.asarray(det["scores"]) >= min_score
+        names = [scenes.class_names[label] for label in labels[:k]]
+        hit, right = match(
+            np.asarray(det["boxes"])[keep], np.asarray(det["names"])[keep], boxes[:k], names,
+            iou_threshold=iou_threshold,
+        )  # fmt: skip
+        found.extend(hit)
+        correct.extend(right)
+    precision = float(np.mean(correct)) if correct else 1.0
+    return float(np.mean(found)) if found else 1.0, precision, len(found)
+
+
 def mask_iou(masks_a, masks_b) -> np.ndarray:
     """Pairwise IoU of binary masks: ``(N, H, W)`` and ``(M, H, W)`` -> ``(N, M)``
     (values above 0.5 count as inside; two empty masks have IoU 0)."""

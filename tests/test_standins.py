@@ -205,6 +205,33 @@ def test_match_is_one_to_one_and_class_aware():
         standins.match(pred, [1], truth, [1, 1])
 
 
+def test_recall_precision_scores_detections_against_scenes():
+    scenes = data.make_scenes(5, classes=standins.CLASSES, size=32, objects=(1, 3), seed=4)
+    names = scenes.class_names
+
+    def truth(i, wrong_class=False):
+        k = scenes.counts[i]
+        shift = 1 if wrong_class else 0
+        return {
+            "boxes": scenes.boxes[i, :k],
+            "names": [names[(label + shift) % len(names)] for label in scenes.labels[i, :k]],
+            "scores": np.linspace(0.9, 0.6, k),
+        }
+
+    perfect = [truth(i) for i in range(5)]
+    n_true = int(scenes.counts.sum())
+    assert standins.recall_precision(perfect, scenes) == (1.0, 1.0, n_true)
+    # scene 0's boxes named wrongly: its objects are missed and its boxes are wrong
+    k0 = int(scenes.counts[0])
+    mixed = [truth(0, wrong_class=True)] + perfect[1:]
+    recall, precision, _ = standins.recall_precision(mixed, scenes)
+    assert recall == precision == pytest.approx(1 - k0 / n_true)
+    # a score threshold above every score keeps nothing: recall 0, precision 1 by convention
+    assert standins.recall_precision(perfect, scenes, min_score=0.95)[:2] == (0.0, 1.0)
+    with pytest.raises(ValueError, match="scenes"):
+        standins.recall_precision(perfect[:4], scenes)
+
+
 def test_mask_iou():
     a = np.zeros((2, 4, 4), bool)
     a[0, :2], a[1, :, :2] = True, True
