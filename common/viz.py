@@ -283,6 +283,72 @@ def draw_boxes(
     return fig
 
 
+def compare_boxes(
+    images,
+    true_boxes,
+    pred_boxes,
+    *,
+    scores=None,
+    label: str | None = None,
+    max_images: int = 6,
+    title: str = "True box (green), predicted box (red)",
+):
+    """One row of panels: each image with its true and its predicted box, titled with
+    their IoU (:func:`common.boxes.paired_iou`).
+
+    Args:
+        images: ``(N, H, W[, C])`` images (anything :func:`draw_boxes` shows).
+        true_boxes: ``(N, 4)`` normalised ``yxyx``; a row of NaN means "not known" (no
+            green box, no IoU).
+        pred_boxes: ``(N, 4)`` normalised ``yxyx`` from a model: clipped to the image, and
+            an inverted box (``ymax < ymin``, which a regression head can output) drawn
+            upright; its IoU is still 0, as :func:`common.boxes.paired_iou` scores it.
+        scores: optional ``(N,)`` detection scores shown beside ``label``; a box scoring 0
+            (no detection) is not drawn.
+        label: optional caption of the predicted box (e.g. the class name).
+        max_images: panels drawn (the first ``max_images`` images).
+        title: the figure's title.
+
+    Returns:
+        The figure. Raises ``ValueError`` when the three inputs differ in length.
+    """
+    import matplotlib.pyplot as plt
+
+    from common import boxes as B
+
+    truth = np.asarray(true_boxes, np.float64).reshape(-1, 4)
+    pred = np.asarray(pred_boxes, np.float64).reshape(-1, 4)
+    n = min(len(images), max_images)
+    if not len(images) == len(truth) == len(pred) or (
+        scores is not None and len(scores) != len(pred)
+    ):
+        raise ValueError(
+            f"need one true and one predicted box per image, got {len(images)} images, "
+            f"{len(truth)} true and {len(pred)} predicted boxes"
+        )
+    if n < 1:
+        raise ValueError("need at least one image (and max_images >= 1)")
+    upright = np.clip(
+        np.concatenate([np.sort(pred[:, 0::2], 1), np.sort(pred[:, 1::2], 1)], 1), 0, 1
+    )
+    upright = upright[:, [0, 2, 1, 3]]
+    fig, axes = plt.subplots(1, n, figsize=(1.6 * n, 1.9), squeeze=False)
+    for i, ax in enumerate(axes[0]):
+        known = bool(np.isfinite(truth[i]).all())
+        draw_boxes(images[i], truth[i][None] if known else np.zeros((0, 4)), ax=ax, color="lime")
+        score = None if scores is None else float(scores[i])
+        if score is None or score > 0:
+            captions = {} if label is None else {"labels": [0], "class_names": [label]}
+            draw_boxes(
+                images[i], upright[i][None], scores=None if score is None else [score],
+                ax=ax, color="red", **captions,
+            )  # fmt: skip
+        if known:
+            ax.set_title(f"IoU {B.paired_iou(pred[i], truth[i])[0]:.2f}", fontsize=9)
+    fig.suptitle(title)
+    return fig
+
+
 def _image_for_display(image, arg="image"):
     """``image`` as ``(H, W)`` or ``(H, W, 3)`` for imshow (``(H, W, 1)`` squeezed)."""
     image = np.asarray(image)

@@ -212,3 +212,23 @@ def test_mask_colors_match_overlay_mask_classes():
     np.testing.assert_allclose(colours[20], colours[0])  # the palette cycles
     with pytest.raises(ValueError, match="n must"):
         viz.mask_colors(-1)
+
+
+def test_compare_boxes_draws_both_boxes_and_their_iou():
+    images = np.zeros((3, 20, 20, 3), np.uint8)
+    truth = np.array([[0.1, 0.1, 0.5, 0.5], [0.2, 0.2, 0.6, 0.6], [np.nan] * 4])
+    pred = np.array([[0.1, 0.1, 0.5, 0.5], [0.6, 0.6, 0.2, 0.2], [0.0, 0.0, 1.2, 0.5]])
+    fig = viz.compare_boxes(images, truth, pred, scores=[0.9, 0.8, 0.0], label="duck")
+    axes = fig.axes
+    assert len(axes) == 3
+    assert [ax.get_title() for ax in axes] == ["IoU 1.00", "IoU 0.00", ""]  # inverted: 0
+    assert [len(ax.patches) for ax in axes] == [2, 2, 0]  # no truth, score 0: nothing drawn
+    inverted = axes[1].patches[1]  # drawn upright, at the true box's place here
+    assert inverted.get_xy() == (4.0, 4.0) and inverted.get_width() == 8.0
+    assert [t.get_text() for t in axes[0].texts] == ["duck 90%"]
+    plt.close(fig)
+    one = viz.compare_boxes(images, truth, pred, max_images=1)
+    assert len(one.axes) == 1 and one.axes[0].get_title() == "IoU 1.00"
+    plt.close(one)
+    with pytest.raises(ValueError, match="per image"):
+        viz.compare_boxes(images, truth[:2], pred)
