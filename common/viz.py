@@ -237,8 +237,6 @@ def draw_boxes(
         The figure. Raises ``ValueError`` for inverted or non-finite boxes (via
         :mod:`common.boxes`) and for ``labels``/``scores`` of another length than ``boxes``.
     """
-    import matplotlib.patches as patches
-
     from common import boxes as B
 
     image = _image_for_display(image)
@@ -258,11 +256,7 @@ def draw_boxes(
             continue
         label = None if labels is None else int(labels[i])
         c = color[label] if isinstance(color, (list, tuple)) and label is not None else color
-        ax.add_patch(
-            patches.Rectangle(
-                (xmin, ymin), xmax - xmin, ymax - ymin, fill=False, edgecolor=c, linewidth=2
-            )
-        )
+        ymin, xmin = _box_outline(ax, (ymin, xmin, ymax, xmax), c)
         parts = []
         if label is not None:
             parts.append(class_names[label] if class_names is not None else str(label))
@@ -349,6 +343,22 @@ def compare_boxes(
     return fig
 
 
+def _box_outline(ax, box, color, linewidth: float = 2) -> tuple[float, float]:
+    """Outline pixel box ``(ymin, xmin, ymax, xmax)`` on ``ax`` along the pixel edges
+    (``imshow`` centres pixel ``(r, c)`` at ``(c, r)``, so edges sit half a pixel off);
+    returns the drawn top-left corner ``(y, x)``."""
+    import matplotlib.patches as patches
+
+    ymin, xmin, ymax, xmax = (float(v) - 0.5 for v in box)
+    ax.add_patch(
+        patches.Rectangle(
+            (xmin, ymin), xmax - xmin, ymax - ymin, fill=False, edgecolor=color,
+            linewidth=linewidth,
+        )
+    )  # fmt: skip
+    return ymin, xmin
+
+
 def _image_for_display(image, arg="image"):
     """``image`` as ``(H, W)`` or ``(H, W, 3)`` for imshow (``(H, W, 1)`` squeezed)."""
     image = np.asarray(image)
@@ -375,7 +385,9 @@ def _axes(ax, h, w, side: float = 3):
     return ax.figure, ax
 
 
-def overlay_heatmap(image, heatmap, ax=None, alpha: float = 0.5, cmap: str = "jet", title=None):
+def overlay_heatmap(
+    image, heatmap, ax=None, alpha: float = 0.5, cmap: str = "jet", title=None, box=None
+):
     """Draw a heatmap (CAM, Grad-CAM, saliency) in colour over its image.
 
     Args:
@@ -388,10 +400,13 @@ def overlay_heatmap(image, heatmap, ax=None, alpha: float = 0.5, cmap: str = "je
         alpha: opacity of the heatmap, in [0, 1].
         cmap: a matplotlib colour map name.
         title: axes title.
+        box: optional normalised ``[ymin, xmin, ymax, xmax]`` box (e.g. the object's true
+            box) outlined in white, to see whether the map's peak falls inside it.
 
     Returns:
         The figure. Raises ``ValueError`` when ``heatmap`` is not 2-D, holds NaN, or its
-        shape is not the image's ``(H, W)``, or ``alpha`` is outside [0, 1].
+        shape is not the image's ``(H, W)``, ``alpha`` is outside [0, 1], or ``box`` is
+        not a valid box.
     """
     img = _image_for_display(image)
     heat = np.asarray(heatmap, dtype=np.float32)
@@ -407,6 +422,10 @@ def overlay_heatmap(image, heatmap, ax=None, alpha: float = 0.5, cmap: str = "je
     unit = heat.min() >= 0.0 and heat.max() <= 1.0
     ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
     ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=0.0 if unit else None, vmax=1.0 if unit else None)
+    if box is not None:
+        from common import boxes as B
+
+        _box_outline(ax, B.to_pixels(B.validate(box, "box"), *heat.shape)[0], "white", 1.5)
     ax.axis("off")
     if title:
         ax.set_title(title)

@@ -97,12 +97,12 @@ def test_draw_boxes_draws_one_rectangle_and_caption_per_kept_box():
     ax = fig.axes[0]
     rects = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(rects) == 2
-    assert rects[0].get_xy() == (20.0, 10.0)  # pixels: x = 0.25 * 80, y = 0.25 * 40
+    assert rects[0].get_xy() == (19.5, 9.5)  # pixel edges: x = 0.25 * 80 - 0.5, y = 0.25 * 40 - 0.5
     assert (rects[0].get_width(), rects[0].get_height()) == (20.0, 20.0)
     assert [t.get_text() for t in ax.texts] == ["duck 90%", "zombie 80%"]
     plt.close(fig)
     pixel = viz.draw_boxes(image, [[10, 20, 30, 40]], normalized=False)
-    assert pixel.axes[0].patches[0].get_xy() == (20.0, 10.0)
+    assert pixel.axes[0].patches[0].get_xy() == (19.5, 9.5)
     plt.close(pixel)
     # floats in [0, 255] (e.g. a model's input) are shown scaled to [0, 1], not clipped white
     wide = viz.draw_boxes(np.full((8, 8, 3), 127.5), [[0, 0, 1, 1]])
@@ -224,7 +224,7 @@ def test_compare_boxes_draws_both_boxes_and_their_iou():
     assert [ax.get_title() for ax in axes] == ["IoU 1.00", "IoU 0.00", ""]  # inverted: 0
     assert [len(ax.patches) for ax in axes] == [2, 2, 0]  # no truth, score 0: nothing drawn
     inverted = axes[1].patches[1]  # drawn upright, at the true box's place here
-    assert inverted.get_xy() == (4.0, 4.0) and inverted.get_width() == 8.0
+    assert inverted.get_xy() == (3.5, 3.5) and inverted.get_width() == 8.0
     assert [t.get_text() for t in axes[0].texts] == ["duck 90%"]
     plt.close(fig)
     one = viz.compare_boxes(images, truth, pred, max_images=1)
@@ -232,3 +232,16 @@ def test_compare_boxes_draws_both_boxes_and_their_iou():
     plt.close(one)
     with pytest.raises(ValueError, match="per image"):
         viz.compare_boxes(images, truth[:2], pred)
+
+
+def test_overlay_heatmap_outlines_the_box_on_pixel_edges():
+    heat = np.zeros((10, 20))
+    fig = viz.overlay_heatmap(np.zeros((10, 20)), heat, box=[0.0, 0.0, 1.0, 0.5])
+    (rect,) = fig.axes[0].patches
+    # the whole height and the left half: edges at -0.5 (imshow centres pixels on integers)
+    assert rect.get_xy() == (-0.5, -0.5) and (rect.get_width(), rect.get_height()) == (10, 10)
+    plt.close(fig)
+    assert not viz.overlay_heatmap(np.zeros((10, 20)), heat).axes[0].patches
+    with pytest.raises(ValueError, match="box"):
+        viz.overlay_heatmap(np.zeros((10, 20)), heat, box=[0.5, 0.0, 0.2, 1.0])
+    plt.close("all")
