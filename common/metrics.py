@@ -3,8 +3,9 @@
 ``class_wise_iou_dice``: intersection over union and Dice score per class of two integer
 label maps, as the course's segmentation assignment computes them.
 
-``heatmap_in_box``: how much of an explanation heatmap (saliency, CAM, Grad-CAM) falls
-inside the object's bounding box, and whether its peak does.
+``heatmap_in_box`` (``heatmaps_in_boxes`` for many): how much of an explanation heatmap
+(saliency, CAM, Grad-CAM) falls inside the object's bounding box, and whether its peak
+does.
 """
 
 from __future__ import annotations
@@ -115,3 +116,25 @@ def heatmap_in_box(heatmap, box) -> BoxScore:
     mass = float(h[inside].sum() / total) if total > 0 else 0.0
     peak = bool(inside.flat[int(np.argmax(h))])
     return BoxScore(mass=min(mass, 1.0), area=float(inside.mean()), peak_inside=peak)
+
+
+def heatmaps_in_boxes(heatmaps, boxes) -> BoxScore:
+    """:func:`heatmap_in_box` over ``N`` maps and their boxes, as one :class:`BoxScore` of
+    arrays: ``mass`` and ``area`` float64 ``(N,)``, ``peak_inside`` bool ``(N,)`` (so
+    ``scores.peak_inside.mean()`` is the share of maps peaking inside their box).
+
+    Args:
+        heatmaps: ``N`` 2-D maps (an ``(N, H, W)`` array or a list of ``(H_i, W_i)``).
+        boxes: ``(N, 4)`` normalised ``[ymin, xmin, ymax, xmax]``, one per map.
+
+    Raises:
+        ValueError: no maps, a different number of maps and boxes, or any map or box that
+            :func:`heatmap_in_box` rejects.
+    """
+    if len(heatmaps) == 0 or len(heatmaps) != len(boxes):
+        raise ValueError(
+            f"need one box per heatmap and at least one, got {len(heatmaps)} and {len(boxes)}"
+        )
+    scores = [heatmap_in_box(h, b) for h, b in zip(heatmaps, boxes, strict=True)]
+    mass, area, peak = zip(*scores, strict=True)
+    return BoxScore(mass=np.array(mass), area=np.array(area), peak_inside=np.array(peak, bool))

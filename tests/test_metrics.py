@@ -115,3 +115,22 @@ def test_heatmap_in_box_zero_map_and_errors():
         metrics.heatmap_in_box(np.ones((2, 2)), [0.5, 0, 0.2, 1])
     with pytest.raises(ValueError, match="normalised"):
         metrics.heatmap_in_box(np.ones((2, 2)), [0, 0, 10, 10])
+
+
+def test_heatmaps_in_boxes_stacks_the_single_scores():
+    rng = np.random.default_rng(3)
+    maps = rng.random((4, 6, 8))
+    boxes = np.array([[0, 0, 0.5, 0.5], [0.5, 0.5, 1, 1], [0, 0, 1, 1], [0.2, 0.1, 0.9, 0.4]])
+    got = metrics.heatmaps_in_boxes(maps, boxes)
+    single = [metrics.heatmap_in_box(m, b) for m, b in zip(maps, boxes, strict=True)]
+    np.testing.assert_allclose(got.mass, [s.mass for s in single])
+    np.testing.assert_allclose(got.area, [s.area for s in single])
+    assert got.peak_inside.dtype == bool
+    assert got.peak_inside.tolist() == [s.peak_inside for s in single]
+    assert got.peak_inside[2] and got.area[2] == 1.0  # the whole image
+    with pytest.raises(ValueError, match="one box per heatmap"):
+        metrics.heatmaps_in_boxes(maps, boxes[:3])
+    with pytest.raises(ValueError, match="one box per heatmap"):
+        metrics.heatmaps_in_boxes([], [])
+    with pytest.raises(ValueError, match="inverted|normalised"):
+        metrics.heatmaps_in_boxes(maps[:1], [[0.5, 0, 0.2, 1]])
