@@ -28,8 +28,6 @@ padding. The model outputs ``{"bbox_regression", "cls_logits"}`` per anchor;
 from __future__ import annotations
 
 import numbers
-import os
-import zipfile
 from dataclasses import dataclass
 from functools import partial
 
@@ -49,6 +47,7 @@ _DUCKY_URL = (
 )
 _ZOMBIE_URL = "https://storage.googleapis.com/tensorflow-3-public/datasets/{name}"
 _PLURAL = {"ducky": "rubber duckies", "zombie": "zombies"}
+_PHOTO_SIZE = {"ducky": (480, 640), "zombie": (600, 800)}  # (height, width) of the dry run's fakes
 # The course's boxes, for learners who do not draw their own (normalised yxyx).
 _DUCKY_BOXES = [
     [0.436, 0.591, 0.629, 0.712],
@@ -147,32 +146,50 @@ def few_shot_data(name: str, *, n_test: int = 8, size: int = 32, data_dir=None) 
 
 
 def _download_image(name, split, data_dir):
-    from common import data
+    from common import sources
+    from common.data import fakes
 
-    path = data._cached_download(
-        f"ducky_{split}_{name}", _DUCKY_URL.format(split=split, name=name), data_dir
+    url = _DUCKY_URL.format(split=split, name=name)
+    seed = sum(map(ord, name))  # a different fake photo per file
+    fake = fakes.jpeg(*_PHOTO_SIZE["ducky"], seed=seed)
+    return _read_image(
+        sources.download(url, file=f"ducky_{split}_{name}", data_dir=data_dir, fake=fake)
     )
-    return _read_image(path)
 
 
 def _download_zip(name, data_dir):
-    from common import data
+    from common import sources
 
-    path = data._cached_download(name, _ZOMBIE_URL.format(name=name), data_dir)
-    folder = path[: -len(".zip")]
-    if not os.path.isdir(folder):
-        partial = f"{folder}.part{os.getpid()}"
-        with zipfile.ZipFile(path) as archive:
-            archive.extractall(partial)
-        os.replace(partial, folder)  # whole or nothing
-    return folder
+    url = _ZOMBIE_URL.format(name=name)
+    return sources.extract(sources.download(url, data_dir=data_dir, fake=_fake_zombie_zip(name)))
+
+
+def _fake_zombie_zip(name):
+    """A fake writer of the course's zombie zips (the jpgs that :func:`few_shot_data`
+    reads, at the photos' size)."""
+    from common.data import fakes
+
+    stem = name[: -len(".zip")]
+    files = (
+        [f"{stem}/training-zombie{i}.jpg" for i in range(1, 6)]
+        if stem == "training-zombie"
+        else [f"{stem}/zombie-walk{i:04d}.jpg" for i in range(0, 12)]
+    )
+
+    def write(path):
+        import numpy as np
+
+        rng = np.random.default_rng(len(files))
+        h, w = _PHOTO_SIZE["zombie"]
+        fakes.zip_of(path, {f: fakes.encoded(fakes.picture(rng, h, w)) for f in files})
+
+    return write
 
 
 def _find(folder, file):
-    for root, _dirs, files in os.walk(folder):
-        if file in files:
-            return os.path.join(root, file)
-    raise RuntimeError(f"{file} is missing from {folder}; delete the folder to download again")
+    from common import sources
+
+    return str(sources.find(folder, file))
 
 
 def _read_image(path):
@@ -384,9 +401,10 @@ def load_detector(preset: str = PRESET, *, image_size: int = 640, pretrain_steps
     """Restore a pretrained RetinaNet: ``(detector, description)``.
 
     Full mode: ``keras_hub.models.RetinaNetObjectDetector.from_preset(preset)`` with its
-    COCO weights (backbone, feature pyramid and both heads), downloaded once from Kaggle;
-    its image converter resizes to ``image_size``. Offline, and not downloaded before, it
-    raises within seconds. Smoke mode: :func:`small_detector` pretrained for
+    COCO weights (backbone, feature pyramid and both heads), downloaded once from Kaggle
+    through :func:`common.sources.keras_hub_preset` (offline, and not downloaded before, it
+    raises within seconds; the dry run builds :func:`coco_architecture` instead); its image
+    converter resizes to ``image_size``. Smoke mode: :func:`small_detector` pretrained for
     ``pretrain_steps`` batches of 32 generated scenes of ``PRETRAIN_SHAPES`` (one class,
     "object"): the stand-in for COCO, so that the backbone it hands on has learnt something.
 
@@ -407,55 +425,48 @@ def load_detector(preset: str = PRESET, *, image_size: int = 640, pretrain_steps
             f"{losses[-1]:.2f}), "
             f"standing in for the COCO preset {preset}"
         )
-    _preset_or_fail(preset)
-    detector = _keras_hub().models.RetinaNetObjectDetector.from_preset(preset)
+    from common import sources
+
+    keras_hub = _keras_hub()
+    detector = sources.keras_hub_preset(
+        keras_hub.models.RetinaNetObjectDetector, preset, fake=coco_architecture
+    )
     if detector.preprocessor is not None:
         detector.preprocessor.image_converter.image_size = (image_size, image_size)
     detector.compile()
+    where = "dry run: its architecture with random weights" if env.dry_run() else "from Kaggle"
     return detector, (
         f"full mode: {preset} ({detector.count_params():,} parameters, "
-        f"{detector.num_classes} COCO classes) from Kaggle"
+        f"{detector.num_classes} COCO class ids) {where}"
     )
 
 
-def _preset_or_fail(preset):
+def coco_architecture():
+    """keras-hub's ``retinanet_resnet50_fpn_coco`` rebuilt offline with random weights: the
+    dry run's fake of the preset. As keras-hub's conversion script builds it from
+    torchvision's RetinaNet: a ResNet50 (v1, bottleneck blocks) encoder, a feature pyramid
+    P3-P7 (P6 from C5), 91 class ids, ImageNet-normalising 800x800 image converter. It has
+    the preset's 34,121,239 parameters (tested against the preset's metadata).
+    """
     keras_hub = _keras_hub()
-    if not isinstance(preset, str) or not preset:
-        raise ValueError(f"preset must be a non-empty string, got {preset!r}")
-    presets = keras_hub.models.RetinaNetObjectDetector.presets
-    if os.path.isdir(os.path.expanduser(preset)):
-        return
-    if preset in presets:
-        handle = presets[preset]["kaggle_handle"]
-    elif preset.startswith(("kaggle://", "hf://")):
-        handle = preset
-    else:
-        raise ValueError(
-            f"preset {preset!r} is not a RetinaNet preset {sorted(presets)}, a kaggle:// "
-            "or hf:// handle, nor a local folder"
-        )
-    if _kaggle_cached(handle) or env.online():
-        return
-    raise RuntimeError(
-        f"full mode needs to download the keras-hub preset {preset!r} from Kaggle, but the "
-        "network is unreachable. Run offline with TFAT_MODE=smoke (a small local RetinaNet, "
-        "no network), or download the preset once online (kagglehub caches it under "
-        "~/.cache/kagglehub; KAGGLEHUB_CACHE moves the cache), or pass the path of a "
-        "local preset folder."
+    encoder = keras_hub.models.ResNetBackbone(
+        input_conv_filters=[64], input_conv_kernel_sizes=[7],
+        stackwise_num_filters=[64, 128, 256, 512], stackwise_num_blocks=[3, 4, 6, 3],
+        stackwise_num_strides=[1, 2, 2, 2], block_type="bottleneck_block",
+        use_pre_activation=False,
+    )  # fmt: skip
+    backbone = keras_hub.models.RetinaNetBackbone(
+        image_encoder=encoder, min_level=3, max_level=7, use_p5=False
     )
-
-
-def _kaggle_cached(handle: str) -> bool:
-    """True when kagglehub already holds the versioned Kaggle ``handle``."""
-    if not handle.startswith("kaggle://"):
-        return False
-    try:
-        from kagglehub.cache import Cache
-        from kagglehub.handle import parse_model_handle
-
-        return Cache().load_from_cache(parse_model_handle(handle[len("kaggle://") :])) is not None
-    except Exception:  # noqa: BLE001 - any kagglehub change: treat as not cached
-        return False
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    converter = keras_hub.layers.RetinaNetImageConverter(
+        image_size=(800, 800), pad_to_aspect_ratio=True, crop_to_aspect_ratio=False,
+        scale=[1 / 255 / s for s in std], offset=[-m / s for m, s in zip(mean, std, strict=True)],
+    )  # fmt: skip
+    return keras_hub.models.RetinaNetObjectDetector(
+        backbone=backbone, num_classes=91,
+        preprocessor=keras_hub.models.RetinaNetObjectDetectorPreprocessor(converter),
+    )  # fmt: skip
 
 
 def pretrain(detector, *, steps: int = 120, batch_size: int = 32, learning_rate=2e-3, seed=1):

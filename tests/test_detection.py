@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from common import detection, env
+from common import detection, env, sources
 
 SIZE = 32
 
@@ -233,7 +233,7 @@ def test_full_mode_rejects_unknown_presets(full):
     import keras_hub
 
     assert detection.PRESET in keras_hub.models.RetinaNetObjectDetector.presets
-    with pytest.raises(ValueError, match="not a RetinaNet preset"):
+    with pytest.raises(ValueError, match="not a RetinaNetObjectDetector preset"):
         detection.load_detector("retinanet_tiny_imaginary")
 
 
@@ -275,4 +275,10 @@ def test_full_mode_cached_preset_needs_no_network(monkeypatch, tmp_path):
     )
     os.makedirs(get_cached_path(handle))
     Cache().mark_as_complete(handle)
-    detection._preset_or_fail(detection.PRESET)  # no error, no probe
+    keras_hub = detection._keras_hub()
+    monkeypatch.setattr(
+        keras_hub.models.RetinaNetObjectDetector, "from_preset", classmethod(lambda cls, p: p)
+    )
+    assert sources.keras_hub_preset(
+        keras_hub.models.RetinaNetObjectDetector, detection.PRESET, fake=None
+    ) == detection.PRESET  # loaded from the cache: no error, no probe

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from common import env, hub
+from common import env, hub, sources
 
 
 def test_smoke_mode_builds_the_stand_in(monkeypatch):
@@ -43,9 +43,9 @@ def test_cached_path_matches_tensorflow_hub(monkeypatch, tmp_path):
 
     monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path))
     handle = "https://tfhub.dev/google/faster_rcnn/openimages_v4/inception_resnet_v2/1"
-    assert hub.cache_dir() == tmp_path == Path(resolver.tfhub_cache_dir())
+    assert sources.hub_cache_dir() == tmp_path == Path(resolver.tfhub_cache_dir())
     name = compressed_module_resolver._module_dir(handle)
-    assert hub.cached_path(handle) == tmp_path / name
+    assert sources.hub_cached_path(handle) == tmp_path / name
 
 
 @pytest.mark.parametrize("handle", ["", None, 3])
