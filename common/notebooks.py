@@ -1,14 +1,22 @@
 """Execute the course notebooks headless and keep their committed form clean.
 
-Command line (what ``make run`` and ``make outputs`` call)::
+Command line (what ``make run``, ``make outputs`` and ``make dryrun`` call)::
 
-    python -m common.notebooks run [PATH ...] [--inplace] [--timeout S]
+    python -m common.notebooks run [PATH ...] [--inplace] [--timeout S] [--workers N]
+    python -m common.notebooks dryrun [PATH ...] [--timeout S] [--workers N]
 
 ``run`` executes each notebook (default: every notebook under the course folders) in
-the current mode, with the notebook's own folder as working directory, and prints one
-line per notebook: name, seconds, pass/FAIL. Executed copies go under ``build/notebooks/``;
-``--inplace`` writes the cleaned, executed notebook back over the source instead (how the
-committed smoke outputs are regenerated). The exit status is non-zero if any failed.
+the current mode, with the notebook's own folder as working directory, ``--workers`` at a
+time, and prints one line per notebook in a stable order: name, seconds, pass/FAIL.
+Executed copies go under ``build/notebooks/``; ``--inplace`` writes the cleaned, executed
+notebook back over the source instead (how the committed smoke outputs are regenerated).
+The exit status is non-zero if any failed.
+
+``dryrun`` is the full-mode dry run: it sets ``TFAT_MODE=full`` and ``TFAT_DRY_RUN=1``
+(every outside resource replaced by a local fake, see :mod:`common.sources`), caps the
+loop counts of each notebook's settings cell (:data:`DRY_RUN_CAPS`, inserted after their
+assignments in a copy; the committed notebook is untouched) and writes the executed copies
+under ``build/dryrun/``.
 
 Needs the ``lab`` extra (nbclient, nbformat, ipykernel).
 """
@@ -16,40 +24,133 @@ Needs the ``lab`` extra (nbclient, nbformat, ipykernel).
 from __future__ import annotations
 
 import argparse
+import ast
+import os
 import re
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_GLOB = "course*/week*/*.ipynb"
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
-# The second cell of every notebook, word for word (tests/test_notebook_conventions.py).
-SETUP_CELL = """\
-# Setup: make this repository's `common` package importable. A no-op where it is installed
-# (`make lab`); on Colab it is installed from the repository, keeping Colab's TensorFlow.
-import importlib
-import importlib.util
-import os
-import pathlib
-import subprocess
-import sys
+def repository_url() -> str:
+    """The address of this repository: ``[project.urls] Repository`` in pyproject.toml, the
+    one place it is set (read from the installed package's metadata outside a checkout).
+    The setup cell and the README's "Open in Colab" links are written from it
+    (``python -m common.notebooks sync``)."""
+    pyproject = ROOT / "pyproject.toml"
+    if pyproject.is_file():
+        import tomllib
 
-if importlib.util.find_spec("common") is None:
-    if "google.colab" in sys.modules:
-        REPO = os.environ.get("TFAT_REPO", "https://github.com/tfat-notebooks/tf-advanced-techniques")
-        pip = [sys.executable, "-m", "pip", "install", "-q"]
-        subprocess.run([*pip, "--no-deps", f"git+{REPO}"], check=True)
-        subprocess.run([*pip, "mlxtend", "importlib_resources"], check=True)
-        importlib.invalidate_caches()
-    else:  # a checkout opened from another Jupyter: use the repository's copy
-        here = pathlib.Path.cwd().resolve()
-        root = next((p for p in [here, *here.parents] if (p / "common").is_dir()), None)
-        if root is None:
-            raise ModuleNotFoundError("`common` is missing: run `make lab` in the repository")
-        sys.path.insert(0, str(root))"""
+        return tomllib.loads(pyproject.read_text())["project"]["urls"]["Repository"]
+    from importlib import metadata
+
+    for entry in metadata.metadata("tfat-common").get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        if label.strip() == "Repository":
+            return url.strip()
+    raise RuntimeError("tfat-common's metadata names no Repository URL")
+
+
+def setup_cell(url: str) -> str:
+    """The second cell of every notebook (word for word; tests/test_notebook_conventions.py):
+    makes ``common`` importable from the checkout, or on Colab installs it from ``url`` (or
+    ``TFAT_REPO``) with ``--no-deps``, then what Colab lacks (:mod:`common.colab`)."""
+    return f"""\
+# Setup: makes `common`, this repository's helper package, importable: from the checkout, or on
+# Colab installed from TFAT_REPO (pip, then `python -m common.colab`). Elsewhere a no-op.
+import os, pathlib, subprocess, sys
+
+TFAT_REPO = os.environ.get("TFAT_REPO", "{url}")
+here = pathlib.Path.cwd().resolve()
+sys.path[:0] = [str(p) for p in (here, *here.parents) if (p / "common" / "env.py").is_file()][:1]
+install = f"{{sys.executable}} -m pip install -q --no-deps git+{{TFAT_REPO}} && {{sys.executable}} -m common.colab"
+if "google.colab" in sys.modules and subprocess.run(
+        f"{{sys.executable}} -m pip show -q tfat-common || ({{install}})", shell=True).returncode:
+    raise SystemExit(f"Installing `common` from {{TFAT_REPO}} failed (see above). Set the address of "
+                     "this repository or your fork first: os.environ['TFAT_REPO'] = 'https://...'")
+import common  # ModuleNotFoundError outside Colab and the checkout: run `make lab` in the repo"""
+
+
+def colab_link(path, url: str | None = None) -> str:
+    """The "Open in Colab" address of notebook ``path`` (relative to the repository) on the
+    main branch of GitHub repository ``url`` (default :func:`repository_url`)."""
+    url = (url or repository_url()).removesuffix(".git").rstrip("/")
+    owner_repo = url.split("github.com/", 1)[-1]
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/main/{Path(path).as_posix()}"
+
+
+SETUP_CELL = setup_cell(repository_url())
+_COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+?/blob/main/([^)\s]+\.ipynb)")
+
+
+def sync(root: Path | str = ROOT) -> list[Path]:
+    """Rewrite what is written from :func:`repository_url`: the setup cell (source only) of
+    every notebook under ``root`` and the "Open in Colab" links of its README. Returns the
+    files that changed."""
+    import nbformat
+
+    root, changed = Path(root), []
+    for path in find_notebooks(root):
+        nb = nbformat.read(path, as_version=4)
+        if len(nb.cells) > 1 and nb.cells[1].source != SETUP_CELL:
+            nb.cells[1].source = SETUP_CELL
+            nbformat.write(nb, path)
+            changed.append(path)
+    readme = root / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    new = _COLAB_LINK.sub(lambda m: colab_link(m.group(1)), text)
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+        changed.append(readme)
+    return changed
+
+
+# The dry run tests wiring at full size, not learning: the settings of the loops (epochs,
+# batches, steps) are capped to these values (any other name ending in EPOCHS to 1); image
+# sizes and models stay full size.
+DRY_RUN_CAPS = {
+    "EPOCHS": 1,
+    "FAULT_EPOCHS": 3,  # the multi-worker run that loses a worker needs a few epochs
+    "BATCH_SIZE": 4,  # the fakes hold 10-40 examples a split: an epoch costs the same
+    "BATCH_SIZE_PER_REPLICA": 4,
+    "NUM_BATCHES": 2,
+    "N_SAMPLES": 200,
+    "TRAIN_IMAGES": 400,
+    "TIMEOUT": 300,
+}
+SETTINGS_CELL = 2  # index of the imports-and-settings cell (DESIGN.md)
+
+
+def cap_settings(source: str, caps=None) -> str:
+    """The settings cell ``source`` with a cap after each top-level assignment of a name in
+    ``caps`` (default :data:`DRY_RUN_CAPS`; other names ending in ``EPOCHS``: 1):
+    ``EPOCHS = ...`` is followed by
+    ``EPOCHS = EPOCHS if EPOCHS is None else min(EPOCHS, 1)``, so values computed later in
+    the cell from it see the capped value. Source that does not parse is returned as is."""
+    caps = DRY_RUN_CAPS if caps is None else caps
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    lines = source.splitlines()
+    inserts = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            name = target.id if isinstance(target, ast.Name) else ""
+            cap = caps.get(name, 1 if name.endswith("EPOCHS") else None)
+            if cap is not None:
+                line = f"{name} = {name} if {name} is None else min({name}, {cap!r})  # dry run"
+                inserts.append((node.end_lineno, line))
+    for after, line in sorted(inserts, reverse=True):
+        lines.insert(after, line)
+    return "\n".join(lines)
 
 
 def find_notebooks(root: Path | str = ROOT) -> list[Path]:
@@ -87,10 +188,11 @@ def clean(nb):
     return nb
 
 
-def execute(path: Path | str, timeout: int = 600):
+def execute(path: Path | str, timeout: int = 600, *, dry_run: bool = False):
     """Execute the notebook at ``path`` in its own folder; return the executed, cleaned
-    notebook. Raises ``nbclient.exceptions.CellExecutionError`` on the first failing cell
-    (the partially executed notebook is attached as ``err.notebook``)."""
+    notebook. ``dry_run`` caps the settings cell first (:func:`cap_settings`; the kernel
+    must see ``TFAT_DRY_RUN=1``). Raises ``nbclient.exceptions.CellExecutionError`` on the
+    first failing cell (the partially executed notebook is attached as ``err.notebook``)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -99,6 +201,9 @@ def execute(path: Path | str, timeout: int = 600):
     if not path.is_file():
         raise ValueError(f"no notebook at {path}")
     nb = nbformat.read(path, as_version=4)
+    if dry_run and len(nb.cells) > SETTINGS_CELL:
+        cell = nb.cells[SETTINGS_CELL]
+        cell.source = cap_settings(cell.source)
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -122,65 +227,110 @@ def _relative(path: Path) -> Path:
 
 
 def run(
-    paths, *, inplace: bool = False, timeout: int = 600, out_dir: Path | None = None, stream=None
+    paths,
+    *,
+    inplace: bool = False,
+    timeout: int = 600,
+    out_dir: Path | None = None,
+    stream=None,
+    workers: int = 1,
+    dry_run: bool = False,
 ) -> int:
-    """Execute ``paths`` one after another, printing ``name  seconds  pass|FAIL``.
+    """Execute ``paths``, ``workers`` at a time, printing ``name  seconds  pass|FAIL`` per
+    notebook in the order given (a line as soon as it and those before it are done), with
+    a ``[done/total]`` count.
 
     Returns the number of failed notebooks.
     """
+    stream = stream or sys.stdout
+    paths = [Path(p) for p in paths]
+    out_dir = Path(out_dir or ROOT / "build" / ("dryrun" if dry_run else "notebooks"))
+    width = max((len(str(_relative(p))) for p in paths), default=10)
+    results: dict[int, tuple[bool, str]] = {}
+    lock = threading.Lock()
+    printed = 0
+
+    def one(index):
+        nonlocal printed
+        ok, line = _run_one(paths[index], inplace, timeout, out_dir, width, dry_run)
+        with lock:
+            results[index] = (ok, line)
+            while printed in results:  # keep the report in the given order
+                print(
+                    f"[{printed + 1}/{len(paths)}] {results[printed][1]}", file=stream, flush=True
+                )
+                printed += 1
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        list(pool.map(one, range(len(paths))))
+    return sum(not ok for ok, _ in results.values())
+
+
+def _run_one(path, inplace, timeout, out_dir, width, dry_run):
+    """Execute one notebook and write it; ``(ok, report line)``."""
     import nbformat
     from nbclient.exceptions import CellExecutionError
 
-    stream = stream or sys.stdout
-    out_dir = Path(out_dir or ROOT / "build" / "notebooks")
-    failed = 0
-    width = max((len(str(_relative(Path(p)))) for p in paths), default=10)
-    for p in paths:
-        p = Path(p)
-        start = time.perf_counter()
-        reason = ""
-        try:
-            nb = execute(p, timeout=timeout)
-            ok = True
-        except CellExecutionError as err:
-            nb, ok = err.notebook, False
-            reason = re.sub(r"\x1b\[[0-9;]*m", "", str(err).strip().splitlines()[-1])[:160]
-        except Exception as err:  # noqa: BLE001 - a kernel death is a failure to report
-            nb, ok = None, False
-            reason = f"{type(err).__name__}: {err}"[:160]
-        seconds = time.perf_counter() - start
-        failed += not ok
-        target = p if (inplace and ok) else out_dir / _relative(p)
-        if nb is not None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, target)
-        status = "pass" if ok else "FAIL"
-        line = f"{str(_relative(p)):<{width}}  {seconds:6.1f} s  {status}"
-        print(line + (f"  {reason}" if reason else ""), file=stream, flush=True)
-    return failed
+    start = time.perf_counter()
+    reason = ""
+    try:
+        nb = execute(path, timeout=timeout, dry_run=dry_run)
+        ok = True
+    except CellExecutionError as err:
+        nb, ok = err.notebook, False
+        reason = re.sub(r"\x1b\[[0-9;]*m", "", str(err).strip().splitlines()[-1])[:160]
+    except Exception as err:  # noqa: BLE001 - a kernel death is a failure to report
+        nb, ok = None, False
+        reason = f"{type(err).__name__}: {err}"[:160]
+    seconds = time.perf_counter() - start
+    target = path if (inplace and ok and not dry_run) else out_dir / _relative(path)
+    if nb is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+    status = "pass" if ok else "FAIL"
+    line = f"{str(_relative(path)):<{width}}  {seconds:6.1f} s  {status}"
+    return ok, line + (f"  {reason}" if reason else "")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m common.notebooks")
     sub = parser.add_subparsers(dest="command", required=True)
-    run_p = sub.add_parser("run", help="execute notebooks headless")
-    run_p.add_argument("paths", nargs="*", help="notebooks (default: every course notebook)")
-    run_p.add_argument(
-        "--inplace", action="store_true", help="write executed notebooks back over the sources"
-    )
-    run_p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    for name, text in (("run", "execute notebooks headless in the current mode"),
+                       ("dryrun", "the full-mode dry run: local fakes, capped loops")):  # fmt: skip
+        p = sub.add_parser(name, help=text)
+        p.add_argument("paths", nargs="*", help="notebooks (default: every course notebook)")
+        p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+        p.add_argument("--workers", type=int, default=1, help="notebooks run at once")
+        if name == "run":
+            p.add_argument(
+                "--inplace", action="store_true", help="write executed notebooks over the sources"
+            )
+    sub.add_parser("sync", help="rewrite the setup cells and Colab links from the repository URL")
     args = parser.parse_args(argv)
+    if args.command == "sync":
+        changed = sync()
+        print(f"{len(changed)} file(s) rewritten from {repository_url()}")
+        return 0
     paths = [Path(p) for p in args.paths] or find_notebooks()
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
     if not paths:
         parser.error("no notebooks found")
+    dry_run = args.command == "dryrun"
+    if dry_run:  # the kernels inherit these
+        os.environ.update({"TFAT_MODE": "full", "TFAT_DRY_RUN": "1"})
     from common import env
 
-    print(f"Executing {len(paths)} notebook(s) in {env.mode()} mode", flush=True)
-    failed = run(paths, inplace=args.inplace, timeout=args.timeout)
-    print(f"{len(paths) - failed} passed, {failed} failed", flush=True)
+    what = "the full-mode dry run" if dry_run else f"{env.mode()} mode"
+    print(f"Executing {len(paths)} notebook(s) in {what}, {args.workers} at a time", flush=True)
+    start = time.perf_counter()
+    failed = run(
+        paths, inplace=getattr(args, "inplace", False), timeout=args.timeout,
+        workers=args.workers, dry_run=dry_run,
+    )  # fmt: skip
+    minutes = (time.perf_counter() - start) / 60
+    print(f"{len(paths) - failed} passed, {failed} failed in {minutes:.1f} min", flush=True)
     return 1 if failed else 0
 
 

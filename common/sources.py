@@ -104,7 +104,7 @@ def download(
         raise TypeError(f"fake must be a function writing a stand-in file, got {fake!r}")
     file = file or url.rstrip("/").rsplit("/", 1)[-1]
     if env.dry_run():
-        return _materialise(fakes_dir() / file, fake)
+        return _materialise(fakes_dir() / _code_version(fake) / file, fake)
     folder = Path(data_dir) if data_dir is not None else keras_datasets_dir()
     path = folder / file
     if path.exists():
@@ -117,6 +117,17 @@ def download(
             f"downloading {url} failed ({err}); download it by hand and put it at {path}, "
             f"or {SMOKE_HINT}"
         ) from err
+
+
+def _code_version(function) -> str:
+    """A short hash of the source of the module defining ``function``: fakes made by older
+    code are not reused."""
+    import hashlib
+    import inspect
+
+    module = inspect.getmodule(function)
+    text = inspect.getsource(module) if module else function.__qualname__
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
 def _fetch(url: str, target: Path, *, timeout: float = 30) -> None:
@@ -277,10 +288,20 @@ def tfds_dataset(name: str, split: str, *, data_dir=None, as_supervised=False, f
 def weights(name: str = "imagenet"):
     """The ``weights=`` argument of a ``keras.applications`` model: ``name`` (downloaded
     once by Keras, into ``~/.keras/models``), or ``None`` (random initialisation) in the
-    dry run, whose fake stands in for every pretrained weight."""
+    dry run, whose fake stands in for every pretrained weight.
+
+    Raises:
+        RuntimeError: offline with no Keras weights cached at all (within seconds, with
+            what to do); with some cached, Keras itself says if these are missing.
+    """
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a weights name such as 'imagenet', got {name!r}")
-    return None if env.dry_run() else name
+    if env.dry_run():
+        return None
+    models = keras_datasets_dir().parent / "models"
+    if not any(models.glob("*.h5")) and not env.online():
+        require_network(f"the {name} weights of a keras.applications model", models)
+    return name
 
 
 def hub_cache_dir() -> Path:

@@ -350,15 +350,16 @@ def _locked(path: Path):
 
 
 def _fingerprint() -> str:
-    """Hash of the code that makes the stand-in (this module, ``boxes``, ``data``,
-    ``training``) and of the TensorFlow version: the cache never serves a stale export."""
+    """Hash of the code that makes the stand-in (this module, ``boxes``, ``training`` and
+    the scene generator ``data/generate.py``) and of the TensorFlow version: the cache
+    never serves a stale export."""
     import hashlib
 
     import tensorflow as tf
 
     digest = hashlib.sha1(f"{VERSION} {tf.__version__}".encode())
-    for name in ("standins", "boxes", "data", "training"):
-        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    for name in ("standins.py", "boxes.py", "training.py", "data/generate.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:12]
 
 

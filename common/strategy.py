@@ -8,7 +8,9 @@ Order of preference in :func:`get_strategy`:
 3. ``TPUStrategy`` on a Colab/Cloud TPU VM (``tpu="local"``) or the older
    ``COLAB_TPU_ADDR`` address; any failure falls through with a printed reason;
 4. ``MirroredStrategy`` over all GPUs when there are several;
-5. the default strategy (one device: the GPU if there is one, else the CPU).
+5. ``OneDeviceStrategy`` on the one device: the GPU if there is one, else the CPU (a
+   real strategy, so ``experimental_distribute_dataset`` and ``strategy.run`` behave as
+   with several replicas: the course's distributed code runs unchanged on one GPU).
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def get_strategy(logical_cpus: int | None = None):
     gpus = tf.config.list_logical_devices("GPU")
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy([g.name for g in gpus])
-    return tf.distribute.get_strategy()
+    return tf.distribute.OneDeviceStrategy("/gpu:0" if gpus else "/cpu:0")
 
 
 def describe(strategy) -> str:
@@ -154,6 +156,13 @@ def describe(strategy) -> str:
     return text
 
 
+def _gpu_count() -> int:
+    """GPUs this machine shows TensorFlow (0 without TensorFlow's GPU support)."""
+    import tensorflow as tf
+
+    return len(tf.config.list_physical_devices("GPU"))
+
+
 def free_ports(n: int) -> list[int]:
     """``n`` distinct TCP ports on localhost that were free a moment ago."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -168,11 +177,30 @@ def free_ports(n: int) -> list[int]:
             s.close()
 
 
+def worker_gpus(n: int, gpus: int) -> list[dict[str, str]]:
+    """The GPU settings of ``n`` local workers on a machine with ``gpus`` GPUs.
+
+    With a GPU for each worker, worker ``i`` sees only GPU ``i``. With fewer (one GPU on
+    Colab, none on a laptop), every worker runs on the CPU: two TensorFlow processes that
+    each try to take all of one GPU's memory would fail. Memory growth is on either way.
+
+    Returns:
+        one dict of environment variables per worker.
+    """
+    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
+        raise ValueError(f"gpus must be a non-negative int, got {gpus!r}")
+    grow = {"TF_FORCE_GPU_ALLOW_GROWTH": "true"}
+    if gpus >= n:
+        return [{**grow, "CUDA_VISIBLE_DEVICES": str(i)} for i in range(n)]
+    return [{**grow, "CUDA_VISIBLE_DEVICES": ""} for _ in range(n)]
+
+
 def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None):
     """Run the command ``argv`` as ``n`` local workers of one ``TF_CONFIG`` cluster.
 
     Each process gets ``TF_CONFIG`` naming all ``n`` workers on free localhost ports and
-    its own ``task.index`` (worker 0 is the chief), plus ``env`` on top of this process's
+    its own ``task.index`` (worker 0 is the chief), its GPU settings (:func:`worker_gpus`:
+    a GPU each when there are enough, else the CPU), plus ``env`` on top of this process's
     environment. Output goes to temporary files, so chatty workers cannot block.
 
     If a worker exits with an error, the others (which would wait for it forever in a
@@ -193,17 +221,18 @@ def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
     workers = [f"localhost:{p}" for p in free_ports(n)]
-    base = {**os.environ, **(env or {})}
+    devices = worker_gpus(n, _gpu_count())
     procs, files = [], []
     try:
         for i in range(n):
             config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
             out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
             files.append((out, err))
+            worker_env = {**os.environ, **devices[i], **(env or {})}
             procs.append(
                 subprocess.Popen(
                     list(argv),
-                    env={**base, "TF_CONFIG": json.dumps(config)},
+                    env={**worker_env, "TF_CONFIG": json.dumps(config)},
                     stdout=out,
                     stderr=err,
                     text=True,

@@ -282,3 +282,26 @@ def test_full_mode_cached_preset_needs_no_network(monkeypatch, tmp_path):
     assert sources.keras_hub_preset(
         keras_hub.models.RetinaNetObjectDetector, detection.PRESET, fake=None
     ) == detection.PRESET  # loaded from the cache: no error, no probe
+
+
+def test_pre_nms_top_k_keeps_the_detections_and_caps_the_work():
+    """With at least as many kept anchors as the detector has, decoding is keras-hub's;
+    with k = 1, only the most confident anchor can become a detection."""
+    keras_hub = detection._keras_hub()
+    detector = detection.small_detector(32)  # 4 x 4 cells x 9 anchors = 144
+    images = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3)).astype("float32")
+    x = detector.preprocessor(images)
+    raw = detector(x, training=False)
+    raw["cls_logits"] = raw["cls_logits"] + 6.0  # confident everywhere: NMS has work to do
+    decoder = detector.prediction_decoder
+    assert decoder.top_k == detection.PRE_NMS_TOP_K and decoder.from_logits
+    ours = detector.decode_predictions(raw, x)
+    detector.prediction_decoder = keras_hub.layers.NonMaxSuppression(
+        bounding_box_format="yxyx", from_logits=True
+    )
+    theirs = detector.decode_predictions(raw, x)
+    for key in ("boxes", "confidence", "num_detections"):
+        np.testing.assert_allclose(np.asarray(ours[key]), np.asarray(theirs[key]), atol=1e-6)
+    assert np.asarray(theirs["num_detections"]).min() > 1
+    detection.pre_nms_top_k(detector, 1)
+    assert np.asarray(detector.decode_predictions(raw, x)["num_detections"]).max() == 1

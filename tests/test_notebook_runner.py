@@ -60,7 +60,7 @@ def test_notebook_kernels_cannot_reach_the_network(tmp_path, monkeypatch):
         ),
     )
     nb = notebooks.execute(path, timeout=120)
-    assert nb.cells[0].outputs[0]["text"].startswith("blocked: smoke mode must not use")
+    assert nb.cells[0].outputs[0]["text"].startswith("blocked: this offline run (smoke mode or the dry run) must not use")
     assert "192.0.2.1:443" in log.read_text()
 
 
@@ -70,7 +70,7 @@ def test_guard_is_active_in_this_process(tmp_path, monkeypatch):
     if os.environ.get("TFAT_NETWORK_GUARD") != "1":
         pytest.skip("the guard is installed by `make test` / tests/offline.sh")
     monkeypatch.setenv("TFAT_NETWORK_LOG", str(tmp_path / "net.log"))
-    with pytest.raises(ConnectionRefusedError, match="smoke mode must not use the network"):
+    with pytest.raises(ConnectionRefusedError, match="must not use the network"):
         socket.create_connection(("192.0.2.1", 80), timeout=1)
     with socket.socket() as server:  # loopback stays open: Jupyter kernels need it
         server.bind(("127.0.0.1", 0))

@@ -44,7 +44,7 @@ def test_one_device_on_this_machine(monkeypatch):
     monkeypatch.setattr(strategy.env, "has_tpu", lambda: False)
     s = strategy.get_strategy()
     assert s.num_replicas_in_sync == 1
-    assert strategy.describe(s) == "default strategy: 1 replica in sync on CPU:0"
+    assert strategy.describe(s) == "OneDeviceStrategy: 1 replica in sync on CPU:0"
 
 
 def test_describe_rejects_non_strategies():
@@ -85,7 +85,7 @@ def test_tpu_branch_falls_through_when_no_tpu_answers():
     proc = run_python(code, env={"COLAB_TPU_ADDR": f"127.0.0.1:{port}"}, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "TPU not usable" in proc.stdout and "falling back" in proc.stdout
-    assert proc.stdout.strip().endswith("default strategy: 1 replica in sync on CPU:0")
+    assert proc.stdout.strip().endswith("OneDeviceStrategy: 1 replica in sync on CPU:0")
 
 
 WORKER = """
@@ -137,3 +137,22 @@ def test_launch_workers_validates_arguments():
         strategy.launch_workers(["python"], 0)
     ports = strategy.free_ports(3)
     assert len(set(ports)) == 3
+
+
+def test_worker_gpus_one_each_or_the_cpu():
+    assert strategy.worker_gpus(2, 2) == [
+        {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "CUDA_VISIBLE_DEVICES": "0"},
+        {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "CUDA_VISIBLE_DEVICES": "1"},
+    ]
+    for gpus in (0, 1):  # a laptop, a one-GPU Colab: both workers on the CPU
+        assert [w["CUDA_VISIBLE_DEVICES"] for w in strategy.worker_gpus(2, gpus)] == ["", ""]
+    with pytest.raises(ValueError, match="gpus"):
+        strategy.worker_gpus(2, -1)
+
+
+def test_launch_workers_hides_a_shared_gpu(monkeypatch):
+    """On one GPU the workers must not both claim it: they see none (run on the CPU)."""
+    monkeypatch.setattr(strategy, "_gpu_count", lambda: 1)
+    code = "import os; print(repr(os.environ.get('CUDA_VISIBLE_DEVICES')))"
+    procs = strategy.launch_workers([sys.executable, "-c", code], 2, timeout=60)
+    assert [p.stdout.strip() for p in procs] == ["''", "''"]

