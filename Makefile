@@ -12,14 +12,32 @@ SMOKE := TFAT_MODE=smoke MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LO
 WORKERS ?= 2
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with tests/nbval_sanitize.cfg
+# The dry run: full mode, every outside resource a local fake, offline (as SMOKE, but full).
+DRY := MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 TF_NUM_INTRAOP_THREADS=1 \
+       TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 \
+       TFAT_NETWORK_LOG=$(CURDIR)/build/dryrun-network.log tests/offline.sh
 
-.PHONY: help setup lab run test unit outputs bench lint clean
+# The learner's stack: Colab's Python and package versions (tests/colab_stack/constraints.txt,
+# the one place they live) in a second virtualenv, with `common` installed as the notebooks'
+# setup cell installs it on Colab (`make colab-setup`). STACK=colab runs the dry run there.
+COLAB_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13)
+COLAB_VENV := .venv-colab
+COLAB_PY := $(COLAB_VENV)/bin/python
+COLAB_STAMP := $(COLAB_VENV)/.installed-stamp
+COLAB_CLONE := build/colab-clone
+STACK ?= ours
+DRY_PY := $(if $(filter colab,$(STACK)),$(COLAB_PY),$(PY))
+DRY_DEPS := $(if $(filter colab,$(STACK)),colab-setup,$(STAMP))
+
+.PHONY: help setup lab run test unit outputs dryrun colab-env colab-setup colab-unit bench lint clean
 
 help:
 	@echo "make run    execute every notebook (or NB=path) in smoke mode, one line each"
 	@echo "make test   unit tests + every notebook re-executed by nbval in smoke mode"
 	@echo "make lab    JupyterLab on the repository (full mode unless TFAT_MODE=smoke)"
 	@echo "make outputs  re-execute notebooks (or NB=path) and commit-ready outputs in place"
+	@echo "make dryrun  every notebook (or NB=path) in full mode, offline, on local fakes (STACK=colab: Colab's versions)"
+	@echo "make colab-setup  the setup cell's Colab install, end to end, on Colab's versions; colab-unit: unit tests there"
 	@echo "make unit   unit tests only   make bench  timing ratios (benchmarks/)   make lint  ruff"
 
 $(STAMP): pyproject.toml
@@ -48,6 +66,28 @@ unit: $(STAMP)
 outputs: $(STAMP)
 	TFAT_MODE=smoke MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 tests/offline.sh \
 	  $(PY) -m common.notebooks run --inplace $(NB)
+
+dryrun: $(DRY_DEPS)
+	@mkdir -p build && rm -f build/dryrun-network.log
+	$(DRY) $(DRY_PY) -m common.notebooks dryrun --workers $(WORKERS) $(NB)
+	@test ! -s build/dryrun-network.log || { echo "the dry run tried the network:"; cat build/dryrun-network.log; exit 1; }
+
+$(COLAB_STAMP): tests/colab_stack/constraints.txt
+	test -x $(COLAB_PY) || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_PY) -m pip install --quiet -r tests/colab_stack/constraints.txt
+	$(COLAB_PY) -m pip install --quiet -c tests/colab_stack/constraints.txt \
+	  pytest-xdist hypothesis nbval
+	touch $(COLAB_STAMP)
+
+colab-env: $(COLAB_STAMP)
+
+# Colab installs `common` from the repository: here from a clone of HEAD (committed work).
+colab-setup: $(COLAB_STAMP)
+	rm -rf $(COLAB_CLONE) && git clone --quiet --no-local . $(COLAB_CLONE)
+	$(COLAB_PY) tests/colab_stack/setup_check.py file://$(CURDIR)/$(COLAB_CLONE)
+
+colab-unit: colab-setup
+	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(COLAB_PY) -m pytest -n $(WORKERS) tests
 
 bench: $(STAMP)
 	@ls benchmarks/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }; \

@@ -218,28 +218,49 @@ TFDS_FIX = (
 def import_tfds():
     """``import tensorflow_datasets``, or a RuntimeError that names the fix.
 
-    A failed import (a ``VersionError`` from protobuf on Colab's stack, a missing
-    package) leaves a half-imported module behind that fails again later with a
-    confusing message; it is removed, so every call explains the problem.
+    On Colab's stack the import itself "succeeds": tensorflow-datasets catches protobuf's
+    ``VersionError``, logs it, and hands back a module without ``builder``, which fails
+    later with a confusing ``AttributeError``. That case, and a failed import (which
+    leaves a half-imported module behind), raise here with the fix, on every call.
     """
     try:
         import tensorflow_datasets as tfds
+
+        if hasattr(tfds, "builder"):
+            return tfds
+        error = _tensorflow_metadata_error() or "tensorflow_datasets has no attribute 'builder'"
     except Exception as err:  # noqa: BLE001 - ImportError, protobuf's VersionError, ...
-        for name in [m for m in sys.modules if m.split(".")[0] == "tensorflow_datasets"]:
-            del sys.modules[name]
+        error = f"{type(err).__name__}: {err}"
         if isinstance(err, ModuleNotFoundError) and (err.name or "").startswith(
             "tensorflow_datasets"
         ):
-            advice = "pip install tensorflow-datasets importlib_resources"
-        elif isinstance(err, ModuleNotFoundError):
-            advice = f"pip install {err.name} (tensorflow-datasets imports it)"
-        else:
-            advice = TFDS_FIX
-        raise RuntimeError(
-            f"tensorflow-datasets cannot be imported ({type(err).__name__}: {err}). {advice} "
-            f"Or {SMOKE_HINT}."
-        ) from err
-    return tfds
+            raise RuntimeError(
+                f"tensorflow-datasets is not installed ({error}): pip install "
+                f"tensorflow-datasets importlib_resources. Or {SMOKE_HINT}."
+            ) from err
+    for name in [m for m in sys.modules if m.split(".")[0] == "tensorflow_datasets"]:
+        del sys.modules[name]
+    advice = (
+        TFDS_FIX
+        if "rotobuf" in error or "VersionError" in error
+        else (
+            "Reinstall it: pip install --force-reinstall tensorflow-datasets importlib_resources."
+        )
+    )
+    raise RuntimeError(
+        f"tensorflow-datasets cannot be imported ({error.splitlines()[0][:300]}). {advice} "
+        f"Or {SMOKE_HINT}."
+    )
+
+
+def _tensorflow_metadata_error() -> str | None:
+    """The error that tensorflow-datasets hides when its tensorflow-metadata does not load
+    (``None`` if it loads)."""
+    try:
+        import tensorflow_metadata.proto.v0.schema_pb2  # noqa: F401
+    except Exception as err:  # noqa: BLE001 - protobuf's VersionError above all
+        return f"{type(err).__name__}: {err}"
+    return None
 
 
 def tfds_builder(name: str, data_dir=None):

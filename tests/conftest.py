@@ -28,6 +28,18 @@ def full(monkeypatch):
     monkeypatch.setenv("TFAT_MODE", "full")
 
 
+@pytest.fixture
+def dry(monkeypatch, tmp_path):
+    """The dry run: full mode with TFAT_DRY_RUN=1, fakes under a fresh cache folder, and a
+    failure if anything probes the network."""
+    from common import env
+
+    monkeypatch.setenv("TFAT_MODE", "full")
+    monkeypatch.setenv("TFAT_DRY_RUN", "1")
+    monkeypatch.setenv("TFAT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(env, "online", lambda *a, **k: pytest.fail("the dry run probed"))
+
+
 def run_python(code: str, *, env=None, timeout: float = 120, guard: bool = True):
     """Run ``code`` in a fresh Python process (TF state untouched by this process).
 

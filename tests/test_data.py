@@ -6,6 +6,7 @@ import pytest
 
 from common import boxes as B
 from common import data, sources
+from common.data import registry
 from tests.conftest import run_python
 
 
@@ -1012,3 +1013,68 @@ def test_full_mode_pets_pairs_images_with_their_trimaps(full, monkeypatch):
     monkeypatch.setattr(sources, "tfds_builder", lambda name, d: asked.append(name) or Builder())
     x, y = data.to_numpy(data.load("oxford_iiit_pet", "test"))
     assert asked == ["oxford_iiit_pet"] and x.shape == (3, 5, 5, 3) and (y == 2).all()
+
+
+# --- the dry run: every source through its fake -----------------------------------------
+
+TFDS_SETS = [n for n in data.available() if isinstance(data.REGISTRY[n].full, registry.Tfds)]
+
+
+@pytest.mark.parametrize("name", TFDS_SETS)
+def test_dry_run_reads_every_tfds_split_through_the_real_builder(dry, name):
+    """Under tfds.testing.mock_data with the real builder's feature specs: every split the
+    registry offers exists in the real set, the features the reader pairs exist, and the
+    values are valid (class ids within the real ClassLabel, which has as many classes as
+    class_names, sorted boxes, trimap values 1-3)."""
+    import tensorflow_datasets as tfds
+
+    entry = data.REGISTRY[name]
+    features = tfds.builder(entry.full.name).info.features
+    if entry.full.read.__name__ == "pair('image', 'label')":  # the label is the target
+        assert features["label"].num_classes == len(data.class_names(name)), name
+    for split in entry.splits:
+        images, targets = data.to_numpy(data.load(name, split)) if name in (
+            "mnist", "fashion_mnist", "cifar10") else _ragged(data.load(name, split))
+        assert len(images) >= 2, (name, split)
+        for image, target in zip(images, targets, strict=True):
+            assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] in (1, 3)
+            if name == "caltech_birds2010":
+                assert target.shape == (4,) and target.dtype == np.float32
+                assert 0 <= target[0] < target[2] <= 1 and 0 <= target[1] < target[3] <= 1
+            elif name == "oxford_iiit_pet":
+                assert target.shape == image.shape[:2] + (1,) and target.dtype == np.uint8
+                assert set(np.unique(target)) <= {1, 2, 3}
+            else:
+                assert target.dtype == np.int64 and 0 <= target < len(data.class_names(name))
+
+
+def _ragged(dataset):
+    """Images of varying size: lists instead of stacked arrays."""
+    pairs = list(dataset.as_numpy_iterator())
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def test_dry_run_tables_have_the_real_columns_and_valid_values(dry):
+    for name in data.available_tables():
+        frame = data.load_table(name)
+        assert list(frame.columns) == list(data.REGISTRY[name].columns)
+        assert len(frame) >= 20 and np.isfinite(frame.to_numpy(dtype=float)).all(), name
+    for colour in ("red", "white"):
+        quality = data.load_table(f"wine_quality_{colour}")["quality"]
+        assert quality.dtype == np.int64 and quality.between(3, 9).all()
+    splits = data.prepare_wine(
+        data.load_table("wine_quality_red"), data.load_table("wine_quality_white")
+    )
+    assert len(splits.train_x) > len(splits.test_x) > 0
+    assert set(data.load_table("breast_cancer")["malignant"]) == {0, 1}
+
+
+def test_dry_run_course_zips_have_the_real_layout(dry):
+    m2nist = {s: data.to_numpy(data.load("m2nist", s)) for s in ("train", "validation", "test")}
+    assert [len(m2nist[s][0]) for s in m2nist] == [80, 16, 4]
+    images, maps = m2nist["train"]
+    assert images.shape[1:] == (64, 84, 1) and maps.shape[1:] == (64, 84, 11)
+    assert (maps.sum(-1) == 1).all()  # one-hot
+    frames, labels = data.to_numpy(data.load("camvid", "test"))
+    assert frames.shape[1:] == (360, 480, 3) and labels.shape[1:] == (360, 480, 1)
+    assert labels.max() <= 11 and len(np.unique(labels)) > 3

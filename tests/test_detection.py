@@ -305,3 +305,23 @@ def test_pre_nms_top_k_keeps_the_detections_and_caps_the_work():
     assert np.asarray(theirs["num_detections"]).min() > 1
     detection.pre_nms_top_k(detector, 1)
     assert np.asarray(detector.decode_predictions(raw, x)["num_detections"]).max() == 1
+
+
+@pytest.mark.slow
+def test_dry_run_fake_preset_is_the_presets_architecture(dry):
+    """The dry run's stand-in for the COCO preset: built offline, random weights, and the
+    parameter count that keras-hub's preset metadata gives (34,121,239)."""
+    keras_hub = detection._keras_hub()
+    expected = keras_hub.models.RetinaNetObjectDetector.presets[detection.PRESET]["metadata"]
+    detector, about = detection.load_detector(detection.PRESET, image_size=128)
+    assert detector.count_params() == expected["params"]
+    assert "random weights" in about and detector.num_classes == 91
+    assert detector.preprocessor.image_converter.image_size == (128, 128)
+
+
+@pytest.mark.parametrize("name, n_test", [("ducky", 5), ("zombie", 3)])
+def test_dry_run_few_shot_photos_come_from_the_fakes(dry, name, n_test):
+    shots = detection.few_shot_data(name)
+    assert len(shots.train_images) == 5 and len(shots.test_images) == n_test
+    assert all(i.dtype == np.uint8 and i.ndim == 3 and i.shape[2] == 3 for i in shots.train_images)
+    assert shots.train_boxes.shape == (5, 4)

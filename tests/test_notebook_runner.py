@@ -28,8 +28,8 @@ def test_run_reports_pass_and_fail_and_cleans(tmp_path, capsys):
     failed = notebooks.run([good, bad], out_dir=out, timeout=120)
     lines = capsys.readouterr().out.strip().splitlines()
     assert failed == 1
-    assert lines[0].split()[0] == "good.ipynb" and lines[0].split()[-1] == "pass"
-    assert "FAIL" in lines[1] and "boom" in lines[1]
+    assert lines[0].split()[:2] == ["[1/2]", "good.ipynb"] and lines[0].split()[-1] == "pass"
+    assert lines[1].startswith("[2/2] bad.ipynb") and "FAIL" in lines[1] and "boom" in lines[1]
     executed = nbformat.read(out / "good.ipynb", as_version=4)
     assert executed.cells[0].outputs[0]["text"].strip() == str(tmp_path)  # runs in its folder
     assert executed.cells[1].outputs[0]["text"].strip() == os.environ.get("TFAT_MODE", "full")

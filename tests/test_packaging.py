@@ -10,11 +10,17 @@ def _name(spec: str) -> str:
     return re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0].lower().replace("_", "-")
 
 
-def pyproject_specs() -> dict[str, str]:
+def pyproject_specs(*, colab: bool = False) -> dict[str, str]:
+    """Our stack's requirements (the dependencies and extras but `colab`), or the `colab`
+    extra's: what the setup cell adds to Colab's own stack."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    specs = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        specs += extra
+    extras = project["optional-dependencies"]
+    if colab:
+        specs = extras["colab"]
+    else:
+        specs = list(project["dependencies"])
+        for name, extra in extras.items():
+            specs += [] if name == "colab" else extra
     return {_name(s): s.replace(" ", "") for s in specs}
 
 
@@ -42,6 +48,21 @@ def test_stack_is_pinned():
     assert "importlib-resources" in py  # tensorflow-datasets 4.9.10 forgets to declare it
     for name in ("tensorflow-datasets", "tensorflow-hub", "nbval"):
         assert "==" in py[name], name
+
+
+def test_what_tfds_and_hub_need_is_declared():
+    """The learner's-stack defects, declared away: tensorflow-hub 0.16.1 needs
+    pkg_resources (setuptools < 82); tensorflow-datasets needs importlib_resources and a
+    protobuf its tensorflow-metadata accepts; Colab gets tensorflow-metadata 1.17.1."""
+    from packaging.requirements import Requirement
+
+    for specs in (pyproject_specs(), pyproject_specs(colab=True)):
+        assert "82" not in Requirement(specs["setuptools"]).specifier
+        assert "81.9" in Requirement(specs["setuptools"]).specifier
+        assert "importlib-resources" in specs
+    assert "6.31.1" in Requirement(pyproject_specs()["protobuf"]).specifier
+    assert "5.29.6" not in Requirement(pyproject_specs()["protobuf"]).specifier
+    assert pyproject_specs(colab=True)["tensorflow-metadata"] == "tensorflow-metadata==1.17.1"
 
 
 def test_environment_yml_installs_this_repository():

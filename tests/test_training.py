@@ -215,7 +215,7 @@ def test_same_weights_on_one_device_two_logical_cpus_and_two_workers(tmp_path):
         assert p.returncode == 0, p.stderr[-3000:]
     workers = [json.loads((tmp_path / f"worker{i}.json").read_text()) for i in range(2)]
 
-    assert single["strategy"].startswith("default strategy")
+    assert single["strategy"].startswith("OneDeviceStrategy")
     assert mirrored["strategy"].startswith("MirroredStrategy: 2 replicas")
     assert workers[0]["strategy"].startswith("MultiWorkerMirroredStrategy: 2 replicas")
     reference = [np.array(w) for w in single["weights"]]

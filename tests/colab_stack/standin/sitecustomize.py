@@ -1,0 +1,3 @@
+"""Import the ``google.colab`` stand-in at start-up, as Colab's kernels have it imported."""
+
+import google.colab  # noqa: F401
