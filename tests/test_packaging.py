@@ -67,3 +67,15 @@ def test_what_tfds_and_hub_need_is_declared():
 
 def test_environment_yml_installs_this_repository():
     assert "      - -e ." in (ROOT / "environment.yml").read_text().splitlines()
+
+
+def test_every_package_of_common_is_installed():
+    """A plain (not editable) install, as on Colab, carries common's subpackages too."""
+    from setuptools import find_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = set(find_packages(str(ROOT), **config["packages"]["find"]))
+    on_disk = {
+        ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "common").rglob("__init__.py")
+    }
+    assert on_disk == found, on_disk ^ found
