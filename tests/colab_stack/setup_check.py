@@ -89,7 +89,8 @@ def main(argv):
     as_shipped()
     outputs, seconds = run_cells(notebook, url)
     print(f"setup and settings cells ran in {seconds:.0f} s")
-    print("settings cell said:", outputs[2].strip().splitlines()[0])
+    said = [line for line in outputs[2].splitlines() if line.startswith("mode=")]
+    print("settings cell said:", said[0] if said else outputs[2][-300:])
     problems = []
     if "| Colab" not in outputs[2]:
         problems.append("the settings cell does not say it runs on Colab")
