@@ -53,7 +53,7 @@ lab: $(STAMP)
 
 run: $(STAMP)
 	@mkdir -p build
-	$(SMOKE) $(PY) -m common.notebooks run $(NB)
+	$(SMOKE) $(PY) -m common.notebooks run --workers $(WORKERS) $(NB)
 
 test: $(STAMP)
 	@mkdir -p build && rm -f build/network.log
@@ -65,7 +65,7 @@ unit: $(STAMP)
 
 outputs: $(STAMP)
 	TFAT_MODE=smoke MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 tests/offline.sh \
-	  $(PY) -m common.notebooks run --inplace $(NB)
+	  $(PY) -m common.notebooks run --inplace --workers $(WORKERS) $(NB)
 
 dryrun: $(DRY_DEPS)
 	@mkdir -p build && rm -f build/dryrun-network.log

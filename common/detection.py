@@ -34,7 +34,7 @@ from functools import partial
 
 import numpy as np
 
-from common import env
+from common import env, sources
 
 PRESET = "retinanet_resnet50_fpn_coco"
 NOVEL_SHAPE = "triangle"  # smoke mode: the new class (ducks, zombies) the pretraining never saw
@@ -137,8 +137,8 @@ def few_shot_data(name: str, *, n_test: int = 8, size: int = 32, data_dir=None) 
         )  # fmt: skip
     train_dir = _download_zip("training-zombie.zip", data_dir)
     test_dir = _download_zip("zombie-walk-frames.zip", data_dir)
-    train = [_read_image(_find(train_dir, f"training-zombie{i}.jpg")) for i in range(1, 6)]
-    test = [_read_image(_find(test_dir, f"zombie-walk{i:04d}.jpg")) for i in _ZOMBIE_TEST]
+    train = [_read_image(sources.find(train_dir, f"training-zombie{i}.jpg")) for i in range(1, 6)]
+    test = [_read_image(sources.find(test_dir, f"zombie-walk{i:04d}.jpg")) for i in _ZOMBIE_TEST]
     return FewShotData(
         train, np.array(_ZOMBIE_BOXES, "float32"), test,
         np.array(list(_ZOMBIE_TEST.values()), "float32"), name,
@@ -147,7 +147,6 @@ def few_shot_data(name: str, *, n_test: int = 8, size: int = 32, data_dir=None) 
 
 
 def _download_image(name, split, data_dir):
-    from common import sources
     from common.data import fakes
 
     url = _DUCKY_URL.format(split=split, name=name)
@@ -159,8 +158,6 @@ def _download_image(name, split, data_dir):
 
 
 def _download_zip(name, data_dir):
-    from common import sources
-
     url = _ZOMBIE_URL.format(name=name)
     return sources.extract(sources.download(url, data_dir=data_dir, fake=_fake_zombie_zip(name)))
 
@@ -185,12 +182,6 @@ def _fake_zombie_zip(name):
         fakes.zip_of(path, {f: fakes.encoded(fakes.picture(rng, h, w)) for f in files})
 
     return write
-
-
-def _find(folder, file):
-    from common import sources
-
-    return str(sources.find(folder, file))
 
 
 def _read_image(path):
@@ -473,8 +464,6 @@ def load_detector(preset: str = PRESET, *, image_size: int = 640, pretrain_steps
             f"{losses[-1]:.2f}), "
             f"standing in for the COCO preset {preset}"
         )
-    from common import sources
-
     keras_hub = _keras_hub()
     detector = sources.keras_hub_preset(
         keras_hub.models.RetinaNetObjectDetector, preset, fake=coco_architecture

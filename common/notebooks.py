@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSE_GLOB = "course*/week*/*.ipynb"
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
+
 def repository_url() -> str:
     """The address of this repository: ``[project.urls] Repository`` in pyproject.toml, the
     one place it is set (read from the installed package's metadata outside a checkout).
@@ -82,11 +83,15 @@ def colab_link(path, url: str | None = None) -> str:
     main branch of GitHub repository ``url`` (default :func:`repository_url`)."""
     url = (url or repository_url()).removesuffix(".git").rstrip("/")
     owner_repo = url.split("github.com/", 1)[-1]
-    return f"https://colab.research.google.com/github/{owner_repo}/blob/main/{Path(path).as_posix()}"
+    return (
+        f"https://colab.research.google.com/github/{owner_repo}/blob/main/{Path(path).as_posix()}"
+    )
 
 
 SETUP_CELL = setup_cell(repository_url())
-_COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[^)\s]+?/blob/main/([^)\s]+\.ipynb)")
+_COLAB_LINK = re.compile(
+    r"https://colab\.research\.google\.com/github/[^)\s]+?/blob/main/([^)\s]+\.ipynb)"
+)
 
 
 def sync(root: Path | str = ROOT) -> list[Path]:

@@ -308,8 +308,8 @@ def tfds_dataset(name: str, split: str, *, data_dir=None, as_supervised=False, f
 
 def weights(name: str = "imagenet"):
     """The ``weights=`` argument of a ``keras.applications`` model: ``name`` (downloaded
-    once by Keras, into ``~/.keras/models``), or ``None`` (random initialisation) in the
-    dry run, whose fake stands in for every pretrained weight.
+    once by Keras, into ``~/.keras/models``), or ``None`` (random initialisation) in smoke
+    mode and in the dry run, whose fake stands in for every pretrained weight.
 
     Raises:
         RuntimeError: offline with no Keras weights cached at all (within seconds, with
@@ -317,7 +317,7 @@ def weights(name: str = "imagenet"):
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a weights name such as 'imagenet', got {name!r}")
-    if env.dry_run():
+    if env.dry_run() or env.is_smoke():  # smoke mode never downloads (nor probes) either
         return None
     models = keras_datasets_dir().parent / "models"
     if not any(models.glob("*.h5")) and not env.online():

@@ -1033,8 +1033,11 @@ def test_dry_run_reads_every_tfds_split_through_the_real_builder(dry, name):
     if entry.full.read.__name__ == "pair('image', 'label')":  # the label is the target
         assert features["label"].num_classes == len(data.class_names(name)), name
     for split in entry.splits:
-        images, targets = data.to_numpy(data.load(name, split)) if name in (
-            "mnist", "fashion_mnist", "cifar10") else _ragged(data.load(name, split))
+        images, targets = (
+            data.to_numpy(data.load(name, split))
+            if name in ("mnist", "fashion_mnist", "cifar10")
+            else _ragged(data.load(name, split))
+        )
         assert len(images) >= 2, (name, split)
         for image, target in zip(images, targets, strict=True):
             assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] in (1, 3)

@@ -279,9 +279,12 @@ def test_full_mode_cached_preset_needs_no_network(monkeypatch, tmp_path):
     monkeypatch.setattr(
         keras_hub.models.RetinaNetObjectDetector, "from_preset", classmethod(lambda cls, p: p)
     )
-    assert sources.keras_hub_preset(
-        keras_hub.models.RetinaNetObjectDetector, detection.PRESET, fake=None
-    ) == detection.PRESET  # loaded from the cache: no error, no probe
+    assert (
+        sources.keras_hub_preset(
+            keras_hub.models.RetinaNetObjectDetector, detection.PRESET, fake=None
+        )
+        == detection.PRESET
+    )  # loaded from the cache: no error, no probe
 
 
 def test_pre_nms_top_k_keeps_the_detections_and_caps_the_work():

@@ -60,7 +60,11 @@ def test_notebook_kernels_cannot_reach_the_network(tmp_path, monkeypatch):
         ),
     )
     nb = notebooks.execute(path, timeout=120)
-    assert nb.cells[0].outputs[0]["text"].startswith("blocked: this offline run (smoke mode or the dry run) must not use")
+    assert (
+        nb.cells[0]
+        .outputs[0]["text"]
+        .startswith("blocked: this offline run (smoke mode or the dry run) must not use")
+    )
     assert "192.0.2.1:443" in log.read_text()
 
 
@@ -156,3 +160,46 @@ def test_a_hidden_connection_attempt_fails_the_test_session(tmp_path):
     assert "1 passed" in proc.stdout
     assert "smoke run tried to use the network 1 time(s)" in proc.stdout
     assert "192.0.2.7:443" in proc.stdout
+
+
+def test_cap_settings_caps_loop_counts_where_they_are_set():
+    from types import SimpleNamespace
+
+    source = (
+        "EPOCHS = env.pick(full=170,\n"
+        "                  smoke=6)  # the course's\n"
+        "STEPS_PER_EPOCH = EPOCHS * 10\n"
+        "OVERFIT_MAX_EPOCHS = 30\n"
+        "IMAGE_SIZE = 224\n"
+        "BATCH_SIZE = env.pick(full=64, smoke=16)\n"
+        "N_TRAIN = None\n"
+    )
+    capped = notebooks.cap_settings(source)
+    names = {"env": SimpleNamespace(pick=lambda full, smoke: full)}
+    exec(capped, names)
+    assert names["EPOCHS"] == 1 and names["STEPS_PER_EPOCH"] == 10  # later lines see the cap
+    assert names["OVERFIT_MAX_EPOCHS"] == 1 and names["BATCH_SIZE"] == 4
+    assert names["IMAGE_SIZE"] == 224 and names["N_TRAIN"] is None  # full size stays
+    assert capped.startswith(source.splitlines()[0]) and notebooks.cap_settings("x = (") == "x = ("
+
+
+@pytest.mark.slow
+def test_dryrun_runs_kernels_in_full_mode_with_fakes_and_caps(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TFAT_MODE", "smoke")  # restored afterwards; dryrun sets full
+    monkeypatch.setenv("TFAT_DRY_RUN", "0")
+    path = _write(
+        tmp_path / "nb.ipynb",
+        "print('setup')",
+        "x = 1",
+        "from common import env\nEPOCHS = env.pick(full=20, smoke=2)",
+        "print(env.mode(), env.dry_run(), EPOCHS)",
+    )
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("# t"))
+    nb.cells = [nb.cells[0], nb.cells[1], nb.cells[3], nb.cells[4]]  # settings at index 2
+    nbformat.write(nb, path)
+    monkeypatch.setattr(notebooks, "ROOT", tmp_path)
+    assert notebooks.main(["dryrun", str(path)]) == 0
+    executed = nbformat.read(tmp_path / "build" / "dryrun" / "nb.ipynb", as_version=4)
+    assert executed.cells[3].outputs[0]["text"].strip() == "full True 1"
+    assert "dry run" in capsys.readouterr().out

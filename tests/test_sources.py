@@ -129,6 +129,11 @@ def test_weights_are_random_in_the_dry_run(dry):
     assert sources.weights("imagenet") is None
 
 
+def test_weights_are_random_in_smoke_mode_without_a_probe(smoke, monkeypatch):
+    monkeypatch.setattr(env, "online", lambda *a, **k: pytest.fail("smoke mode probed"))
+    assert sources.weights("imagenet") is None
+
+
 def test_weights_offline_with_nothing_cached_fail_fast(full, monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(env, "online", lambda *a, **k: False)
