@@ -34,6 +34,7 @@ import shutil
 import sys
 import tempfile
 import urllib.request
+import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -151,7 +152,7 @@ def _materialise(path: Path, write: Callable[[Path], None]) -> Path:
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.part{os.getpid()}")
+    tmp = path.with_name(f"{path.name}.part-{uuid.uuid4().hex[:12]}")  # one per writer
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -172,7 +173,7 @@ def extract(archive, *, marker: str | None = None) -> Path:
     archive = Path(archive)
     folder = archive.with_suffix("") if archive.suffix == ".zip" else Path(f"{archive}.d")
     if not folder.is_dir():
-        tmp = folder.with_name(f"{folder.name}.part{os.getpid()}")
+        tmp = folder.with_name(f"{folder.name}.part-{uuid.uuid4().hex[:12]}")
         try:
             with zipfile.ZipFile(archive) as opened:
                 opened.extractall(tmp)

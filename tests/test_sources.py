@@ -104,9 +104,18 @@ def test_extract_from_two_threads_at_once(tmp_path):
     assert len(list((tmp_path / "set" / "d").iterdir())) == 200
 
 
+def _keep_tfds_modules(monkeypatch):
+    """Restore the real tensorflow_datasets modules after a test that makes import_tfds
+    forget them (a second copy of tfds would escape tfds.testing.mock_data later)."""
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] == "tensorflow_datasets":
+            monkeypatch.setitem(sys.modules, name, module)
+
+
 def test_import_tfds_explains_colabs_protobuf_conflict(monkeypatch):
     """On Colab's stack tensorflow-datasets imports without `builder` (it logs protobuf's
     VersionError): the seam says what to do, and forgets the broken module."""
+    _keep_tfds_modules(monkeypatch)
     broken = types.ModuleType("tensorflow_datasets")
     monkeypatch.setitem(sys.modules, "tensorflow_datasets", broken)
     monkeypatch.setitem(sys.modules, "tensorflow_datasets.core", types.ModuleType("core"))
@@ -120,6 +129,7 @@ def test_import_tfds_explains_colabs_protobuf_conflict(monkeypatch):
 
 
 def test_import_tfds_names_the_install_when_missing(monkeypatch):
+    _keep_tfds_modules(monkeypatch)
     monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)  # import raises
     with pytest.raises(RuntimeError, match="pip install tensorflow-datasets importlib_resources"):
         sources.import_tfds()
