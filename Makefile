@@ -81,9 +81,14 @@ $(COLAB_STAMP): tests/colab_stack/constraints.txt
 
 colab-env: $(COLAB_STAMP)
 
-# Colab installs `common` from the repository: here from a clone of HEAD (committed work).
+# Colab installs `common` from the repository: here from a clone of HEAD (committed work),
+# or of a snapshot of the tree where this is no git checkout.
 colab-setup: $(COLAB_STAMP)
-	rm -rf $(COLAB_CLONE) && git clone --quiet --no-local . $(COLAB_CLONE)
+	rm -rf $(COLAB_CLONE)
+	git clone --quiet --no-local . $(COLAB_CLONE) 2>/dev/null || { mkdir -p $(COLAB_CLONE) && \
+	  tar --exclude=./.venv --exclude=./.venv-colab --exclude=./build -cf - . | tar -xf - -C $(COLAB_CLONE) && \
+	  git -C $(COLAB_CLONE) init -q && git -C $(COLAB_CLONE) add -A && \
+	  git -C $(COLAB_CLONE) -c user.name=ci -c user.email=ci@localhost commit -qm snapshot; }
 	$(COLAB_PY) tests/colab_stack/setup_check.py file://$(CURDIR)/$(COLAB_CLONE)
 
 colab-unit: colab-setup
