@@ -1081,3 +1081,40 @@ def test_dry_run_course_zips_have_the_real_layout(dry):
     frames, labels = data.to_numpy(data.load("camvid", "test"))
     assert frames.shape[1:] == (360, 480, 3) and labels.shape[1:] == (360, 480, 1)
     assert labels.max() <= 11 and len(np.unique(labels)) > 3
+
+
+def test_full_mode_bird_boxes_read_the_courses_prepared_copy(full, monkeypatch, tmp_path):
+    """caltech_birds2010 comes from the course's zip of a prepared tfds folder (Google
+    Drive, tfds's own source, breaks): a copy in data_dir is read without the network."""
+    from common.data import fakes
+
+    monkeypatch.setattr(data.env, "online", lambda *a, **k: pytest.fail("probed the network"))
+    fakes.caltech_zip(tmp_path / "caltech_birds2010_011.zip")  # the course's layout
+    pairs = list(data.load("caltech_birds2010", "test", data_dir=str(tmp_path)))
+    assert len(pairs) == fakes.EXAMPLES
+    image, box = pairs[0]
+    assert image.dtype == "uint8" and image.shape[2] == 3 and box.shape == (4,)
+    assert (tmp_path / "caltech_birds2010_011" / "caltech_birds2010").is_dir()
+
+
+def test_full_mode_bird_boxes_fall_back_to_tfds_when_the_copy_fails(full, monkeypatch, tmp_path):
+    import tensorflow as tf
+
+    class Builder:
+        def is_prepared(self):
+            return False
+
+        def as_dataset(self, split, shuffle_files):
+            image = np.zeros((2, 5, 5, 3), np.uint8)
+            box = np.tile(np.array([0.1, 0.2, 0.5, 0.6], np.float32), (2, 1))
+            return tf.data.Dataset.from_tensor_slices({"image": image, "bbox": box})
+
+    def broken(url, **kwargs):
+        raise RuntimeError("downloading ... failed (HTTP Error 503)")
+
+    monkeypatch.setattr(data.env, "online", lambda *a, **k: True)
+    monkeypatch.setattr(sources, "download", broken)
+    monkeypatch.setattr(sources, "tfds_builder", lambda name, d: Builder())
+    monkeypatch.setattr(sources.import_tfds(), "builder", lambda name, data_dir=None: Builder())
+    x, boxes = data.to_numpy(data.load("caltech_birds2010", "train", data_dir=str(tmp_path)))
+    assert x.shape == (2, 5, 5, 3) and boxes[0].tolist() == pytest.approx([0.1, 0.2, 0.5, 0.6])
