@@ -357,7 +357,11 @@ def hub_model(handle: str, *, fake: Callable[[], object]):
             "unpacked SavedModel as the handle."
         )
     try:
-        import tensorflow_hub as hub  # imports TensorFlow: after the fast checks
+        import warnings
+
+        with warnings.catch_warnings():  # tensorflow-hub 0.16 imports the deprecated module
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+            import tensorflow_hub as hub  # imports TensorFlow: after the fast checks
     except ModuleNotFoundError as err:
         raise RuntimeError(
             f"tensorflow_hub cannot be imported ({err}). tensorflow-hub 0.16 needs "
