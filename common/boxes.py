@@ -20,6 +20,8 @@ import numbers
 
 import numpy as np
 
+from common import checks
+
 
 def _boxes(name: str, boxes, *, check_order: bool = True) -> np.ndarray:
     """``boxes`` as float64 ``(N, 4)``; validated."""
@@ -48,23 +50,21 @@ def validate(boxes, name: str = "boxes") -> np.ndarray:
     return _boxes(name, boxes)
 
 
-def _size(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
-
-
 def to_pixels(boxes, height, width) -> np.ndarray:
     """Normalised ``yxyx`` ``(N, 4)`` -> pixel ``yxyx`` for an image ``height × width``."""
     b = _boxes("boxes", boxes)
-    scale = np.array([_size("height", height), _size("width", width)] * 2)
+    scale = np.array(
+        [checks.positive_number("height", height), checks.positive_number("width", width)] * 2
+    )
     return b * scale
 
 
 def to_normalized(boxes, height, width) -> np.ndarray:
     """Pixel ``yxyx`` ``(N, 4)`` -> normalised ``yxyx`` for an image ``height × width``."""
     b = _boxes("boxes", boxes)
-    scale = np.array([_size("height", height), _size("width", width)] * 2)
+    scale = np.array(
+        [checks.positive_number("height", height), checks.positive_number("width", width)] * 2
+    )
     return b / scale
 
 
@@ -261,8 +261,7 @@ def nms(boxes, scores, *, max_boxes=100, iou_threshold=0.5, score_threshold=floa
         raise ValueError(f"scores must have one value per box: {len(s)} scores, {len(b)} boxes")
     if not 0 <= iou_threshold <= 1:
         raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
-    if isinstance(max_boxes, bool) or not isinstance(max_boxes, numbers.Integral) or max_boxes < 1:
-        raise ValueError(f"max_boxes must be a positive int, got {max_boxes!r}")
+    checks.positive_int("max_boxes", max_boxes)
     import tensorflow as tf
 
     keep = tf.image.non_max_suppression(

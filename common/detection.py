@@ -28,13 +28,12 @@ padding. The model outputs ``{"bbox_regression", "cls_logits"}`` per anchor;
 from __future__ import annotations
 
 import functools
-import numbers
 from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
 
-from common import env, sources
+from common import checks, env, sources
 
 PRESET = "retinanet_resnet50_fpn_coco"
 NOVEL_SHAPE = "triangle"  # smoke mode: the new class (ducks, zombies) the pretraining never saw
@@ -113,8 +112,8 @@ def few_shot_data(name: str, *, n_test: int = 8, size: int = 32, data_dir=None) 
     """
     if name not in ("ducky", "zombie"):
         raise ValueError(f"name must be 'ducky' or 'zombie', got {name!r}")
-    _positive_int("n_test", n_test)
-    _positive_int("size", size, minimum=16)
+    checks.positive_int("n_test", n_test)
+    checks.positive_int("size", size, minimum=16)
     if env.is_smoke():
         from common import data
 
@@ -205,7 +204,7 @@ def box_from_drag(x0, y0, x1, y1, height, width) -> np.ndarray:
         ValueError: a non-finite point, a non-positive ``height``/``width``, or a drag
             that encloses no area (a click).
     """
-    h, w = _size("height", height), _size("width", width)
+    h, w = checks.positive_number("height", height), checks.positive_number("width", width)
     points = np.array([x0, y0, x1, y1], dtype=np.float64)
     if not np.all(np.isfinite(points)):
         raise ValueError(f"the drag points must be finite numbers, got {points.tolist()}")
@@ -345,8 +344,8 @@ def small_detector(image_size: int = 32, num_classes: int = 1):
     head instead, which makes a random-init model start with a huge loss.
     """
     keras_hub = _keras_hub()
-    _positive_int("image_size", image_size, minimum=16)
-    _positive_int("num_classes", num_classes)
+    checks.positive_int("image_size", image_size, minimum=16)
+    checks.positive_int("num_classes", num_classes)
     shape = (image_size, image_size, 3)
     encoder = keras_hub.models.ResNetBackbone(
         input_conv_filters=[64], input_conv_kernel_sizes=[3],
@@ -411,7 +410,7 @@ def pre_nms_top_k(detector, k: int = PRE_NMS_TOP_K):
     boxes pass the threshold, against a fraction of a second for 1,000. The detections are
     the same whenever fewer than ``k`` anchors clear the confidence threshold.
     """
-    _positive_int("k", k)
+    checks.positive_int("k", k)
     old = detector.prediction_decoder
     detector.prediction_decoder = _top_k_decoder_class()(
         top_k=k, bounding_box_format=old.bounding_box_format, from_logits=old.from_logits,
@@ -452,8 +451,8 @@ def load_detector(preset: str = PRESET, *, image_size: int = 640, pretrain_steps
             ``hf://`` handle, nor a local folder.
         RuntimeError: full mode, offline, preset not cached.
     """
-    _positive_int("image_size", image_size, minimum=16)
-    _positive_int("pretrain_steps", pretrain_steps)
+    checks.positive_int("image_size", image_size, minimum=16)
+    checks.positive_int("pretrain_steps", pretrain_steps)
     if env.is_smoke():
         detector = small_detector(image_size)
         losses = pretrain(detector, steps=pretrain_steps)
@@ -518,8 +517,8 @@ def pretrain(detector, *, steps: int = 120, batch_size: int = 32, learning_rate=
 
     from common import data
 
-    _positive_int("steps", steps)
-    _positive_int("batch_size", batch_size)
+    checks.positive_int("steps", steps)
+    checks.positive_int("batch_size", batch_size)
     size = int(detector.backbone.image_shape[0])
     scenes = data.make_scenes(
         steps * batch_size, classes=PRETRAIN_SHAPES, size=size, objects=(1, 1),
@@ -547,7 +546,7 @@ def few_shot_detector(source, num_classes: int = 1):
     keras-hub terms. The image converter (``preprocessor``) and anchors are ``source``'s.
     """
     keras_hub = _keras_hub()
-    _positive_int("num_classes", num_classes)
+    checks.positive_int("num_classes", num_classes)
     if not isinstance(source, keras_hub.models.RetinaNetObjectDetector):
         raise TypeError(f"source must be a RetinaNetObjectDetector, got {type(source).__name__}")
     detector = keras_hub.models.RetinaNetObjectDetector(
@@ -599,9 +598,8 @@ def prepare(images, boxes, size: int, *, class_id: int = 0):
     from common import boxes as B
 
     images = _image_list(images)
-    _positive_int("size", size, minimum=16)
-    if isinstance(class_id, bool) or not isinstance(class_id, numbers.Integral) or class_id < 0:
-        raise ValueError(f"class_id must be a non-negative int, got {class_id!r}")
+    checks.positive_int("size", size, minimum=16)
+    checks.positive_int("class_id", class_id, minimum=0)
     b = B.validate(boxes)
     if len(b) != len(images):
         raise ValueError(f"boxes has {len(b)} rows for {len(images)} images (one box each)")
@@ -619,7 +617,7 @@ def resize_images(images, size: int) -> np.ndarray:
     import tensorflow as tf
 
     images = _image_list(images)
-    _positive_int("size", size, minimum=16)
+    checks.positive_int("size", size, minimum=16)
     out = np.stack([
         tf.image.resize(np.atleast_3d(i).astype("float32"), (size, size)).numpy()
         for i in images
@@ -713,14 +711,3 @@ def _keras_hub():
         warnings.filterwarnings("ignore", message="IProgress not found")
         import keras_hub
     return keras_hub
-
-
-def _positive_int(name, value, *, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-
-
-def _size(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)

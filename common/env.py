@@ -117,8 +117,9 @@ def seed_everything(seed: int = 42, *, deterministic: bool = True) -> int:
     Returns:
         The seed, so a notebook can print it.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    from common import checks
+
+    checks.positive_int("seed", seed, minimum=0)
     import keras
     import numpy as np
     import tensorflow as tf

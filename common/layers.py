@@ -13,16 +13,10 @@ the default ``safe_mode``.
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 from keras import ops
 
-
-def _units(units) -> int:
-    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-        raise ValueError(f"units must be a positive int, got {units!r}")
-    return int(units)
+from common import checks
 
 
 def _activation(activation):
@@ -48,7 +42,7 @@ class _UnitsLayer(keras.layers.Layer):
 
     def __init__(self, units: int = 32, activation=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = _units(units)
+        self.units = checks.positive_int("units", units)
         self.activation = _activation(activation)
 
     def _weight(self, name, shape, initializer):

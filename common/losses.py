@@ -14,16 +14,10 @@ argument) and, where both shapes are known, that ``y_true`` and ``y_pred`` agree
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 from keras import ops
 
-
-def _positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
+from common import checks
 
 
 def _pair(y_true, y_pred):
@@ -60,7 +54,7 @@ def huber_loss(threshold: float = 1.0):
     Raises:
         ValueError: ``threshold`` is not a positive number.
     """
-    threshold = _positive("threshold", threshold)
+    threshold = checks.positive_number("threshold", threshold)
 
     def huber(y_true, y_pred):
         y_true, y_pred = _pair(y_true, y_pred)
@@ -87,7 +81,7 @@ class HuberLoss(keras.losses.Loss):
 
     def __init__(self, threshold: float = 1.0, name: str = "huber_loss", **kwargs):
         super().__init__(name=name, **kwargs)
-        self.threshold = _positive("threshold", threshold)
+        self.threshold = checks.positive_number("threshold", threshold)
         self._fn = huber_loss(self.threshold)
 
     def call(self, y_true, y_pred):
@@ -113,7 +107,7 @@ def contrastive_loss(margin: float = 1.0):
         ValueError: ``margin`` is not a positive number; ``y_true`` and ``y_pred`` hold
             different numbers of pairs.
     """
-    margin = _positive("margin", margin)
+    margin = checks.positive_number("margin", margin)
 
     def contrastive(y_true, y_pred):
         y_true, d = _pair(ops.reshape(y_true, (-1,)), ops.reshape(y_pred, (-1,)))

@@ -10,10 +10,11 @@ does.
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple
 
 import numpy as np
+
+from common import checks
 
 SMOOTHING = 1e-5  # the course's smoothing constant
 
@@ -42,8 +43,7 @@ def class_wise_iou_dice(y_true, y_pred, n_classes: int):
         ValueError: shapes differ, non-integer labels, labels outside ``[0, n_classes)``,
             or a bad ``n_classes``.
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive int, got {n_classes!r}")
+    checks.positive_int("n_classes", n_classes)
     t = np.asarray(y_true)
     p = np.asarray(y_pred)
     if t.shape != p.shape:

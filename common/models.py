@@ -23,31 +23,18 @@ model (a random-init ``keras.applications`` base trained for a few steps, in smo
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 
+from common import checks
 from common.layers import EuclideanDistance
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _kernel(name: str, value):
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
             raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-        return tuple(_positive_int(name, v) for v in value)
-    return _positive_int(name, value)
-
-
-def _fraction(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-    return float(value)
+        return tuple(checks.positive_int(name, v) for v in value)
+    return checks.positive_int(name, value)
 
 
 def _initializer(value) -> str:
@@ -64,7 +51,7 @@ def _initializer(value) -> str:
 def _shape(name: str, value) -> tuple[int, ...]:
     if not isinstance(value, (tuple, list)) or not value:
         raise ValueError(f"{name} must be a non-empty tuple of ints, got {value!r}")
-    return tuple(_positive_int(name, v) for v in value)
+    return tuple(checks.positive_int(name, v) for v in value)
 
 
 def _rank(name: str, shape, rank: int):
@@ -94,7 +81,7 @@ def set_batchnorm_momentum(model, momentum: float = 0.9) -> int:
     """
     if not isinstance(model, keras.Model):
         raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
-    momentum = _fraction("momentum", momentum)
+    momentum = checks.fraction("momentum", momentum)
     changed, stack = 0, list(model.layers)
     while stack:  # depth-first through nested models
         layer = stack.pop()
@@ -117,7 +104,7 @@ class WideAndDeepModel(keras.Model):
 
     def __init__(self, units: int = 30, activation="relu", **kwargs):
         super().__init__(**kwargs)
-        self.units = _positive_int("units", units)
+        self.units = checks.positive_int("units", units)
         self.activation = activation
         self.hidden1 = keras.layers.Dense(self.units, activation=activation, name="hidden1")
         self.hidden2 = keras.layers.Dense(self.units, activation=activation, name="hidden2")
@@ -148,9 +135,9 @@ class IdentityBlock(keras.layers.Layer):
 
     def __init__(self, filters: int, kernel_size=3, bn_momentum: float = 0.99, **kwargs):
         super().__init__(**kwargs)
-        self.filters = _positive_int("filters", filters)
+        self.filters = checks.positive_int("filters", filters)
         self.kernel_size = _kernel("kernel_size", kernel_size)
-        self.bn_momentum = _fraction("bn_momentum", bn_momentum)
+        self.bn_momentum = checks.fraction("bn_momentum", bn_momentum)
         self.conv1 = keras.layers.Conv2D(self.filters, self.kernel_size, padding="same")
         self.bn1 = keras.layers.BatchNormalization(momentum=self.bn_momentum)
         self.conv2 = keras.layers.Conv2D(self.filters, self.kernel_size, padding="same")
@@ -198,9 +185,9 @@ class MiniResNet(keras.Model):
 
     def __init__(self, num_classes: int, filters: int = 64, bn_momentum: float = 0.99, **kwargs):
         super().__init__(**kwargs)
-        self.num_classes = _positive_int("num_classes", num_classes)
-        self.filters = _positive_int("filters", filters)
-        self.bn_momentum = _fraction("bn_momentum", bn_momentum)
+        self.num_classes = checks.positive_int("num_classes", num_classes)
+        self.filters = checks.positive_int("filters", filters)
+        self.bn_momentum = checks.fraction("bn_momentum", bn_momentum)
         self.conv = keras.layers.Conv2D(self.filters, 7, padding="same")
         self.bn = keras.layers.BatchNormalization(momentum=self.bn_momentum)
         self.act = keras.layers.Activation("relu")
@@ -249,9 +236,9 @@ class Block(keras.layers.Layer):
     ):
         super().__init__(**kwargs)
         self.kernel_initializer = _initializer(kernel_initializer)
-        self.filters = _positive_int("filters", filters)
+        self.filters = checks.positive_int("filters", filters)
         self.kernel_size = _kernel("kernel_size", kernel_size)
-        self.repetitions = _positive_int("repetitions", repetitions)
+        self.repetitions = checks.positive_int("repetitions", repetitions)
         self.pool_size = _kernel("pool_size", pool_size)
         self.strides = _kernel("strides", strides)
         for i in range(self.repetitions):
@@ -319,11 +306,11 @@ class MyVGG(keras.Model):
     ):
         super().__init__(**kwargs)
         self.kernel_initializer = _initializer(kernel_initializer)
-        self.num_classes = _positive_int("num_classes", num_classes)
+        self.num_classes = checks.positive_int("num_classes", num_classes)
         self.filters = _shape("filters", filters)
         if len(self.filters) != 5:
             raise ValueError(f"filters must hold 5 values (one per block), got {filters!r}")
-        self.dense_units = _positive_int("dense_units", dense_units)
+        self.dense_units = checks.positive_int("dense_units", dense_units)
         reps = (2, 2, 3, 3, 3)
         for letter, f, r in zip("abcde", self.filters, reps, strict=True):
             block = Block(
@@ -362,9 +349,8 @@ def siamese_base(
     Dense(units, relu) → Dropout → Dense(units, relu) → Dropout → Dense(units, relu).
     """
     input_shape = _shape("input_shape", input_shape)
-    units = _positive_int("units", units)
-    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+    units = checks.positive_int("units", units)
+    dropout = checks.fraction("dropout", dropout)
     inputs = keras.Input(shape=input_shape, name="base_input")
     x = inputs if scale is None else keras.layers.Rescaling(scale, name="scale")(inputs)
     x = keras.layers.Flatten(name="flatten")(x)
@@ -418,7 +404,7 @@ def small_cnn(
     input_shape = _shape("input_shape", input_shape)
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (H, W, C), got {input_shape}")
-    n_classes = _positive_int("n_classes", n_classes)
+    n_classes = checks.positive_int("n_classes", n_classes)
     filters = _shape("filters", filters)
     if pooling not in ("max", "avg"):
         raise ValueError(f"pooling must be 'max' or 'avg', got {pooling!r}")
@@ -552,9 +538,9 @@ def fcn8(
         (``block3_pool`` ...), the rest are named ``conv6``, ``conv7``, ``up2_a`` ...
     """
     shape = _image_shape(input_shape, 32)
-    n_classes = _positive_int("n_classes", n_classes)
+    n_classes = checks.positive_int("n_classes", n_classes)
     filters = _filters(filters, 5)
-    conv_filters = _positive_int("conv_filters", conv_filters)
+    conv_filters = checks.positive_int("conv_filters", conv_filters)
     if weights not in (None, "imagenet"):
         raise ValueError(f"weights must be None or 'imagenet', got {weights!r}")
     if weights == "imagenet" and shape[2] != 3:
@@ -612,11 +598,11 @@ def m2nist_fcn(
             f"input_shape must be (height, width, channels) with height a multiple of 32, "
             f"got {input_shape!r}"
         )
-    n_classes = _positive_int("n_classes", n_classes)
+    n_classes = checks.positive_int("n_classes", n_classes)
     filters = _filters(filters, 5)
-    conv_filters = _positive_int("conv_filters", conv_filters)
-    dropout = _fraction("dropout", dropout)
-    bn_momentum = _fraction("bn_momentum", bn_momentum)
+    conv_filters = checks.positive_int("conv_filters", conv_filters)
+    dropout = checks.fraction("dropout", dropout)
+    bn_momentum = checks.fraction("bn_momentum", bn_momentum)
     if skips not in (2, 3, 4) or isinstance(skips, bool):
         raise ValueError(f"skips must be 2 (FCN-8), 3 (FCN-4) or 4 (FCN-2), got {skips!r}")
     pad = -shape[1] % 32
@@ -671,11 +657,11 @@ def unet(
     """
     filters = _filters(filters)
     shape = _image_shape(input_shape, 2 ** len(filters))
-    n_classes = _positive_int("n_classes", n_classes)
-    bottleneck_filters = _positive_int(
+    n_classes = checks.positive_int("n_classes", n_classes)
+    bottleneck_filters = checks.positive_int(
         "bottleneck_filters", 2 * filters[-1] if bottleneck_filters is None else bottleneck_filters
     )
-    dropout = _fraction("dropout", dropout)
+    dropout = checks.fraction("dropout", dropout)
 
     def conv2d_block(x, f, name):
         for i in (1, 2):

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from common import boxes as B
+from common import checks
 
 _VARIANCES = (0.1, 0.1, 0.2, 0.2)  # common.boxes.encode/decode's defaults
 
@@ -425,8 +426,7 @@ def sample_images(n: int = 6, *, seed: int = HELD_OUT_SEED):
     """
     from common import data, env
 
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    checks.positive_int("n", n)
     if env.is_smoke():
         scenes = data.make_scenes(n, classes=CLASSES, size=SIZE, seed=seed)
         return list(scenes.images), scenes
@@ -459,9 +459,7 @@ def reframe_masks(box_masks, boxes, height, width) -> np.ndarray:
     b = B.validate(boxes, "boxes") if len(np.asarray(boxes)) else np.zeros((0, 4))
     if len(b) != len(masks):
         raise ValueError(f"boxes has {len(b)} rows for {len(masks)} box_masks")
-    for name, value in (("height", height), ("width", width)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    height, width = checks.positive_int("height", height), checks.positive_int("width", width)
     if not len(masks):
         return np.zeros((0, int(height), int(width)), np.float32)
     h = np.maximum(b[:, 2] - b[:, 0], 1e-4)

@@ -19,7 +19,7 @@ import json
 import os
 import socket
 
-from common import env
+from common import checks, env
 
 
 def tf_config_workers() -> list[str]:
@@ -48,8 +48,7 @@ def configure_logical_cpus(n: int) -> list:
     query of the process). If the runtime is already initialised with at least ``n``
     logical CPUs this is a no-op; with fewer it raises ``RuntimeError`` saying to restart.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"logical_cpus must be a positive int, got {n!r}")
+    checks.positive_int("logical_cpus", n)
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]
@@ -104,10 +103,7 @@ def get_strategy(logical_cpus: int | None = None):
             over them (must be the process's first TensorFlow call; see
             :func:`configure_logical_cpus`). Ignored when ``TF_CONFIG`` names workers.
     """
-    if logical_cpus is not None and (
-        isinstance(logical_cpus, bool) or not isinstance(logical_cpus, int) or logical_cpus < 1
-    ):
-        raise ValueError(f"logical_cpus must be a positive int or None, got {logical_cpus!r}")
+    checks.positive_int("logical_cpus", logical_cpus, allow_none=True)
     workers = tf_config_workers()
     if len(workers) > 1:
         import tensorflow as tf
@@ -165,8 +161,7 @@ def _gpu_count() -> int:
 
 def free_ports(n: int) -> list[int]:
     """``n`` distinct TCP ports on localhost that were free a moment ago."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    checks.positive_int("n", n)
     socks = [socket.socket() for _ in range(n)]
     try:
         for s in socks:
@@ -187,8 +182,7 @@ def worker_gpus(n: int, gpus: int) -> list[dict[str, str]]:
     Returns:
         one dict of environment variables per worker.
     """
-    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
-        raise ValueError(f"gpus must be a non-negative int, got {gpus!r}")
+    checks.positive_int("gpus", gpus, minimum=0)
     grow = {"TF_FORCE_GPU_ALLOW_GROWTH": "true"}
     if gpus >= n:
         return [{**grow, "CUDA_VISIBLE_DEVICES": str(i)} for i in range(n)]
@@ -218,8 +212,7 @@ def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None
         raise ValueError(
             "argv must be a non-empty list of strings, e.g. [sys.executable, 'job.py']"
         )
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    checks.positive_int("n", n)
     workers = [f"localhost:{p}" for p in free_ports(n)]
     devices = worker_gpus(n, _gpu_count())
     procs, files = [], []

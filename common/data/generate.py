@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from common import boxes as B
+from common import checks
 
 SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring")  # what make_shapes draws
 M2NIST_SHAPE = (64, 84)  # (height, width) of an M2NIST canvas
@@ -31,8 +32,7 @@ def make_pairs(images, labels, *, seed: int = 0, repeats: int = 1):
         ``pairs`` of shape ``(2RN, 2, ...)`` and ``similar`` of shape ``(2RN,)``, float32,
         1.0 for a same-class pair and 0.0 otherwise (alternating positive, negative).
     """
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    checks.positive_int("repeats", repeats)
     images = np.asarray(images)
     labels = np.asarray(labels)
     if labels.ndim != 1:
@@ -79,9 +79,9 @@ def make_shapes(n: int, *, shapes=("circle", "square"), size: int = 64, seed: in
         ``[ymin, xmin, ymax, xmax]`` in fractions of the image side (pixel edges, so a
         shape covering rows 8..23 of a 64-px image has ``ymin=0.125, ymax=0.375``).
     """
-    _check_count(n, "n", 1)
-    _check_count(size, "size", 16)
-    _check_count(seed, "seed", 0)
+    checks.positive_int("n", n, minimum=1)
+    checks.positive_int("size", size, minimum=16)
+    checks.positive_int("seed", seed, minimum=0)
     shapes = _check_shapes(shapes)
     n, size = int(n), int(size)
     rng = np.random.default_rng(seed)
@@ -186,14 +186,14 @@ def make_scenes(
     Returns:
         a :class:`Scenes` (images, boxes, labels, masks, counts, class_names).
     """
-    _check_count(n, "n", 1)
-    _check_count(size, "size", 16)
-    _check_count(seed, "seed", 0)
+    checks.positive_int("n", n, minimum=1)
+    checks.positive_int("size", size, minimum=16)
+    checks.positive_int("seed", seed, minimum=0)
     classes = _check_shapes(classes)
-    lo, hi = _check_range(objects, "objects", int)
+    lo, hi = checks.number_pair("objects", objects, int)
     if lo < 1 or hi > 10:
         raise ValueError(f"objects must satisfy 1 <= min <= max <= 10, got {objects!r}")
-    e_lo, e_hi = _check_range(extent, "extent", float)
+    e_lo, e_hi = checks.number_pair("extent", extent, float)
     if e_lo <= 0 or e_hi > 1:
         raise ValueError(f"extent must lie in (0, 1], got {extent!r}")
     if not 0 <= max_iou <= 1:
@@ -235,11 +235,6 @@ def make_scenes(
     return Scenes(images.astype(np.uint8), boxes, labels, masks, counts.astype(np.int64), classes)
 
 
-def _check_count(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-
-
 def _check_shapes(shapes):
     """The validated tuple of shape names (see :func:`make_shapes`)."""
     if isinstance(shapes, str):
@@ -253,16 +248,6 @@ def _check_shapes(shapes):
     if len(set(shapes)) != len(shapes):
         raise ValueError(f"shapes must not repeat a name, got {shapes}")
     return shapes
-
-
-def _check_range(pair, name, kind):
-    try:
-        lo, hi = (kind(v) for v in pair)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a (min, max) pair of numbers, got {pair!r}") from None
-    if lo > hi:
-        raise ValueError(f"{name} must have min <= max, got {pair!r}")
-    return lo, hi
 
 
 def make_digit_canvas(images, labels, *, size: int = 75, seed: int = 0):
@@ -288,8 +273,7 @@ def make_digit_canvas(images, labels, *, size: int = 75, seed: int = 0):
     if labels.shape != (len(images),):
         raise ValueError(f"labels must have shape ({len(images)},), got {labels.shape}")
     n, h, w = images.shape
-    if isinstance(size, bool) or not isinstance(size, int) or size < max(h, w):
-        raise ValueError(f"size must be an int of at least {max(h, w)}, got {size!r}")
+    checks.positive_int("size", size, minimum=max(h, w))
     rng = np.random.default_rng(seed)
     ys = rng.integers(0, size - h + 1, n)
     xs = rng.integers(0, size - w + 1, n)
@@ -411,9 +395,9 @@ def make_m2nist(
         raise ValueError(f"labels must be ints of shape ({len(images)},), got {labels.shape}")
     if labels.min() < 0 or labels.max() > 9:
         raise ValueError(f"labels must lie in 0-9, got {labels.min()}..{labels.max()}")
-    _check_count(n, "n", 1)
-    _check_count(seed, "seed", 0)
-    lo, hi = _check_range(digits, "digits", int)
+    checks.positive_int("n", n, minimum=1)
+    checks.positive_int("seed", seed, minimum=0)
+    lo, hi = checks.number_pair("digits", digits, int)
     if lo < 1:
         raise ValueError(f"digits must satisfy 1 <= min <= max, got {digits!r}")
     h, w = images.shape[1:]
@@ -461,7 +445,7 @@ def trimap(masks, *, width: int = 1):
     masks = np.asarray(masks, bool)
     if masks.ndim < 2:
         raise ValueError(f"masks must have shape (..., H, W), got {masks.shape}")
-    _check_count(width, "width", 1)
+    checks.positive_int("width", width, minimum=1)
     grown, shrunk = masks.copy(), masks.copy()
     for _ in range(width):
         grown, shrunk = _neighbourhood(grown, np.logical_or), _neighbourhood(shrunk, np.logical_and)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from common import checks
 from common.data.smoke import SMOKE_SEED
 
 if TYPE_CHECKING:  # pandas is imported lazily
@@ -96,10 +97,9 @@ def prepare_wine(red, white, *, seed: int = 1, test_size: float = 0.2, val_size:
         if frame.empty:
             raise ValueError(f"{arg} is empty")
     for arg, value in (("test_size", test_size), ("val_size", val_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        if checks.fraction(arg, value) == 0:
             raise ValueError(f"{arg} must be a fraction strictly between 0 and 1, got {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    checks.positive_int("seed", seed, minimum=0)
 
     red = red[list(WINE_COLUMNS)].assign(is_red=1)
     white = white[list(WINE_COLUMNS)].assign(is_red=0)

@@ -1,0 +1,52 @@
+"""Argument checks at the boundary of ``common``'s public functions: each returns the
+value in a plain Python type or raises a ``ValueError`` that names the argument and says
+what it must be, with the value it got."""
+
+from __future__ import annotations
+
+import numbers
+
+
+def positive_int(name: str, value, *, minimum: int = 1, allow_none: bool = False):
+    """``value`` as an ``int`` of at least ``minimum`` (``None`` passes when ``allow_none``).
+
+    Booleans are refused (``True`` is an ``int`` in Python, never a count here).
+    """
+    if allow_none and value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        what = {0: "a non-negative int", 1: "a positive int"}.get(minimum, f"an int >= {minimum}")
+        raise ValueError(f"{name} must be {what}{' or None' if allow_none else ''}, got {value!r}")
+    return int(value)
+
+
+def positive_number(name: str, value) -> float:
+    """``value`` as a ``float`` greater than 0 (booleans refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def fraction(name: str, value, *, low: float = 0.0, high: float = 1.0, closed: bool = False):
+    """``value`` as a ``float`` in ``[low, high)`` (``[low, high]`` when ``closed``)."""
+    ok = (
+        not isinstance(value, bool)
+        and isinstance(value, numbers.Real)
+        and low <= value
+        and (value <= high if closed else value < high)
+    )
+    if not ok:
+        bounds = f"[{low:g}, {high:g}{']' if closed else ')'}"
+        raise ValueError(f"{name} must be a number in {bounds}, got {value!r}")
+    return float(value)
+
+
+def number_pair(name: str, pair, kind=float) -> tuple:
+    """``pair`` as ``(low, high)`` of ``kind`` with ``low <= high``."""
+    try:
+        low, high = (kind(v) for v in pair)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a (min, max) pair of numbers, got {pair!r}") from None
+    if low > high:
+        raise ValueError(f"{name} must have min <= max, got {pair!r}")
+    return low, high
