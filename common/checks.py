@@ -50,3 +50,22 @@ def number_pair(name: str, pair, kind=float) -> tuple:
     if low > high:
         raise ValueError(f"{name} must have min <= max, got {pair!r}")
     return low, high
+
+
+def image_list(images) -> list:
+    """``images`` (a list of ``(H, W)`` / ``(H, W, C)`` arrays, or one such array, or an
+    ``(N, H, W, C)`` stack) as a non-empty list of NumPy arrays."""
+    import numpy as np
+
+    if isinstance(images, np.ndarray) and images.ndim in (3, 4) and images.shape[-1] in (1, 3):
+        images = list(images) if images.ndim == 4 else [images]
+    try:
+        out = [np.asarray(i) for i in images]
+    except TypeError:
+        raise TypeError("images must be a list or array of images") from None
+    if not out:
+        raise ValueError("images must hold at least one image")
+    for i, image in enumerate(out):
+        if image.ndim not in (2, 3) or min(image.shape[:2]) < 1:
+            raise ValueError(f"images[{i}] must be (H, W) or (H, W, C), got {image.shape}")
+    return out

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from common import boxes as B
 from common import checks
 
 SMOOTHING = 1e-5  # the course's smoothing constant
@@ -138,3 +139,83 @@ def heatmaps_in_boxes(heatmaps, boxes) -> BoxScore:
     scores = [heatmap_in_box(h, b) for h, b in zip(heatmaps, boxes, strict=True)]
     mass, area, peak = zip(*scores, strict=True)
     return BoxScore(mass=np.array(mass), area=np.array(area), peak_inside=np.array(peak, bool))
+
+
+# --- detection: matching, recall and precision, mask overlap ----------------------------
+
+
+def match(pred_boxes, pred_classes, true_boxes, true_classes, *, iou_threshold=0.5):
+    """Greedy one-to-one matching of detections to true objects (as PASCAL VOC counts).
+
+    Detections are taken in the given order (best score first); each takes the unmatched
+    true object of its class it overlaps most, if that IoU is at least ``iou_threshold``.
+
+    Args:
+        pred_boxes: ``(P, 4)``; pred_classes: ``(P,)``; true_boxes: ``(T, 4)``;
+        true_classes: ``(T,)`` (boxes ``yxyx`` in the same units, classes comparable).
+
+    Returns:
+        ``(true_found, pred_correct)``: bool ``(T,)`` and ``(P,)``. Recall is
+        ``true_found.mean()``, precision ``pred_correct.mean()``.
+    """
+    pb = B.validate(pred_boxes, "pred_boxes") if len(pred_boxes) else np.zeros((0, 4))
+    tb = B.validate(true_boxes, "true_boxes") if len(true_boxes) else np.zeros((0, 4))
+    pc, tc = np.asarray(pred_classes).ravel(), np.asarray(true_classes).ravel()
+    if len(pc) != len(pb) or len(tc) != len(tb):
+        raise ValueError("need one class per box in pred_classes and in true_classes")
+    if not 0 <= iou_threshold <= 1:
+        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
+    found, correct = np.zeros(len(tb), bool), np.zeros(len(pb), bool)
+    overlap = B.iou(pb, tb) if len(pb) and len(tb) else np.zeros((len(pb), len(tb)))
+    for i in range(len(pb)):
+        candidates = np.where((tc == pc[i]) & ~found, overlap[i], -1.0)
+        j = int(np.argmax(candidates)) if len(tb) else -1
+        if j >= 0 and candidates[j] >= iou_threshold:
+            found[j] = correct[i] = True
+    return found, correct
+
+
+def recall_precision(detections, scenes, *, min_score: float = 0.0, iou_threshold=0.5):
+    """Recall and precision of a detector over generated scenes, by :func:`match`.
+
+    Args:
+        detections: one dict per scene, as :func:`common.hub.unpack` gives them (``boxes`` normalised
+            ``yxyx``, ``names``, ``scores`` best first).
+        scenes: the :class:`common.data.Scenes` the images came from; a detection is right
+            when its name is the true object's ``scenes.class_names[label]``.
+        min_score: detections scoring below it are dropped first.
+        iou_threshold: the overlap a detection needs with its true object.
+
+    Returns:
+        ``(recall, precision, n_true)``: the share of true objects found, the share of kept
+        detections that found one (1.0 when none was kept), and the number of true objects.
+    """
+    if len(detections) != len(scenes.counts):
+        raise ValueError(f"{len(detections)} detections for {len(scenes.counts)} scenes")
+    found, correct = [], []
+    for det, boxes, labels, k in zip(
+        detections, scenes.boxes, scenes.labels, scenes.counts, strict=True
+    ):
+        keep = np.asarray(det["scores"]) >= min_score
+        names = [scenes.class_names[label] for label in labels[:k]]
+        hit, right = match(
+            np.asarray(det["boxes"])[keep], np.asarray(det["names"])[keep], boxes[:k], names,
+            iou_threshold=iou_threshold,
+        )  # fmt: skip
+        found.extend(hit)
+        correct.extend(right)
+    precision = float(np.mean(correct)) if correct else 1.0
+    return float(np.mean(found)) if found else 1.0, precision, len(found)
+
+
+def mask_iou(masks_a, masks_b) -> np.ndarray:
+    """Pairwise IoU of binary masks: ``(N, H, W)`` and ``(M, H, W)`` -> ``(N, M)``
+    (values above 0.5 count as inside; two empty masks have IoU 0)."""
+    a, b = np.asarray(masks_a), np.asarray(masks_b)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[1:] != b.shape[1:]:
+        raise ValueError(f"masks must be (N, H, W) of one size, got {a.shape} and {b.shape}")
+    a = (a > 0.5).reshape(len(a), -1).astype(np.float64)
+    b = (b > 0.5).reshape(len(b), -1).astype(np.float64)
+    inter = a @ b.T
+    union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)

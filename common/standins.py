@@ -1,4 +1,4 @@
-"""Local stand-ins for the TF Hub detectors of Course 3, and the helpers to read them.
+"""Local stand-ins for the TF Hub detectors of Course 3 (what smoke mode and the dry run use).
 
 In full mode the detection labs load TF Hub models (Faster R-CNN, SSD, Mask R-CNN). In
 smoke mode there is no network, so :func:`detector` builds a small single-shot detector,
@@ -16,17 +16,17 @@ The SavedModel has two entry points, one per family of hub detectors:
   ``tensorflow/mask_rcnn/...``): a uint8 batch ``[1, H, W, 3]`` in, a dict of float32
   tensors out: ``detection_boxes`` ``[1, N, 4]`` (normalised ``[ymin, xmin, ymax, xmax]``),
   ``detection_classes`` ``[1, N]`` (1-based class ids, as floats: look them up in
-  :data:`SCENE_LABELS`, as the hub models' in :data:`COCO_LABELS`), ``detection_scores``
+  :data:`SCENE_LABELS`, as the hub models' in :data:`common.hub.COCO_LABELS`), ``detection_scores``
   ``[1, N]`` (best first), ``num_detections`` ``[1]``; with ``masks=True`` also
   ``detection_masks`` ``[1, N, 33, 33]``: box-relative mask probabilities, which
-  :func:`reframe_masks` pastes back at image size, as in the Mask R-CNN model.
+  :func:`common.hub.reframe_masks` pastes back at image size, as in the Mask R-CNN model.
 * ``model.signatures["default"]``, as ``google/faster_rcnn/openimages_v4/...``: a float32
   batch ``[1, H, W, 3]`` in ``[0, 1]`` in; unbatched ``detection_boxes`` ``[N, 4]``,
   ``detection_scores`` ``[N]``, ``detection_class_entities`` ``[N]`` (class names as
   strings), ``detection_class_names`` ``[N]`` (the same names; Open Images has ids
   there) and ``detection_class_labels`` ``[N]`` (int64 ids) out.
 
-:func:`unpack` turns either kind of result into NumPy arrays. Images of any size are
+:func:`common.hub.unpack` turns either kind of result into NumPy arrays. Images of any size are
 accepted (resized to the network's 64×64 inside). The trained export is cached under
 ``cache_root()`` in a folder named after :data:`VERSION` and a hash of the code that
 builds it, written atomically, so several notebooks and test workers share one build.
@@ -43,7 +43,6 @@ from pathlib import Path
 import numpy as np
 
 from common import boxes as B
-from common import checks
 
 _VARIANCES = (0.1, 0.1, 0.2, 0.2)  # common.boxes.encode/decode's defaults
 
@@ -59,24 +58,6 @@ TRAIN_SCENES = 800  # training set of the stand-in
 EPOCHS = 5
 BATCH = 16
 WIDTH = 16  # filters of the first layers
-
-# The label map of the COCO hub detectors: COCO 2017 category ids (1-90, 80 in use) -> names.
-COCO_LABELS = {
-    1: "person", 2: "bicycle", 3: "car", 4: "motorcycle", 5: "airplane", 6: "bus", 7: "train",
-    8: "truck", 9: "boat", 10: "traffic light", 11: "fire hydrant", 13: "stop sign",
-    14: "parking meter", 15: "bench", 16: "bird", 17: "cat", 18: "dog", 19: "horse", 20: "sheep",
-    21: "cow", 22: "elephant", 23: "bear", 24: "zebra", 25: "giraffe", 27: "backpack",
-    28: "umbrella", 31: "handbag", 32: "tie", 33: "suitcase", 34: "frisbee", 35: "skis",
-    36: "snowboard", 37: "sports ball", 38: "kite", 39: "baseball bat", 40: "baseball glove",
-    41: "skateboard", 42: "surfboard", 43: "tennis racket", 44: "bottle", 46: "wine glass",
-    47: "cup", 48: "fork", 49: "knife", 50: "spoon", 51: "bowl", 52: "banana", 53: "apple",
-    54: "sandwich", 55: "orange", 56: "broccoli", 57: "carrot", 58: "hot dog", 59: "pizza",
-    60: "donut", 61: "cake", 62: "chair", 63: "couch", 64: "potted plant", 65: "bed",
-    67: "dining table", 70: "toilet", 72: "tv", 73: "laptop", 74: "mouse", 75: "remote",
-    76: "keyboard", 77: "cell phone", 78: "microwave", 79: "oven", 80: "toaster", 81: "sink",
-    82: "refrigerator", 84: "book", 85: "clock", 86: "vase", 87: "scissors", 88: "teddy bear",
-    89: "hair drier", 90: "toothbrush",
-}  # fmt: skip
 
 
 def cache_root() -> Path:
@@ -178,7 +159,7 @@ def build_network(n_classes: int = len(CLASSES), anchors_per_cell: int = len(SCA
     return keras.Model(inputs, outputs, name="scene_detector")
 
 
-def detection_loss(y_true, y_pred):
+def ssd_loss(y_true, y_pred):
     """Per-scene loss ``(batch,)``: softmax cross-entropy of the anchors' classes (ignored
     anchors skipped) + Huber loss of the positive anchors' box deltas, both divided by the
     number of positive anchors, + mean per-pixel binary cross-entropy of the mask.
@@ -236,7 +217,7 @@ def train(*, scenes: int = TRAIN_SCENES, epochs: int = EPOCHS, seed: int = 0, ve
         ds,
         epochs=epochs,
         optimizer=keras.optimizers.Adam(1e-2),
-        loss=detection_loss,
+        loss=ssd_loss,
         steps_per_execution=10,
         verbose=verbose,
     )
@@ -407,201 +388,3 @@ def detector(*, masks: bool = False, root=None):
     if not isinstance(masks, bool):
         raise ValueError(f"masks must be True or False, got {masks!r}")
     return tf.saved_model.load(str(build(root) / ("mask_rcnn" if masks else "detector")))
-
-
-PHOTOS = ("astronaut", "coffee", "chelsea")  # scikit-image's photos: a person, a cup, a cat
-HELD_OUT_SEED = 99  # seed of the scenes detectors are shown (the stand-in trains on seed 0)
-
-
-def sample_images(n: int = 6, *, seed: int = HELD_OUT_SEED):
-    """Images to run a detector on, with their true objects where they are known.
-
-    Full mode: scikit-image's photos :data:`PHOTOS` (they ship with the package; real
-    people, cups and cats for a COCO or Open Images detector), at most ``n``, no boxes.
-    Smoke mode: ``n`` generated scenes of :data:`CLASSES` that the stand-in never saw.
-
-    Returns:
-        ``(images, scenes)``: a list of uint8 ``(H, W, 3)`` arrays, and the
-        :class:`common.data.Scenes` they come from (smoke) or ``None`` (full).
-    """
-    from common import data, env
-
-    checks.positive_int("n", n)
-    if env.is_smoke():
-        scenes = data.make_scenes(n, classes=CLASSES, size=SIZE, seed=seed)
-        return list(scenes.images), scenes
-    from skimage import data as photos
-
-    return [getattr(photos, name)() for name in PHOTOS[:n]], None
-
-
-def reframe_masks(box_masks, boxes, height, width) -> np.ndarray:
-    """Paste box-relative masks back into the image (Mask R-CNN's ``detection_masks``).
-
-    The NumPy-returning twin of the Object Detection API's
-    ``reframe_box_masks_to_image_masks``, which the course uses: each ``h × w`` mask is
-    stretched over its box with ``tf.image.crop_and_resize`` (bilinear, corners aligned,
-    as the model cropped it) and is 0 outside the box.
-
-    Args:
-        box_masks: ``(N, h, w)`` floats (probabilities), one per box.
-        boxes: ``(N, 4)`` normalised ``[ymin, xmin, ymax, xmax]``.
-        height, width: the image size in pixels, positive ints.
-
-    Returns:
-        float32 ``(N, height, width)``; threshold it (``> 0.5``) for binary masks.
-    """
-    import tensorflow as tf
-
-    masks = np.asarray(box_masks, np.float32)
-    if masks.ndim != 3:
-        raise ValueError(f"box_masks must have shape (N, h, w), got {masks.shape}")
-    b = B.validate(boxes, "boxes") if len(np.asarray(boxes)) else np.zeros((0, 4))
-    if len(b) != len(masks):
-        raise ValueError(f"boxes has {len(b)} rows for {len(masks)} box_masks")
-    height, width = checks.positive_int("height", height), checks.positive_int("width", width)
-    if not len(masks):
-        return np.zeros((0, int(height), int(width)), np.float32)
-    h = np.maximum(b[:, 2] - b[:, 0], 1e-4)
-    w = np.maximum(b[:, 3] - b[:, 1], 1e-4)
-    image_in_box = np.stack(  # the image's corners in the box's normalised frame
-        [-b[:, 0] / h, -b[:, 1] / w, (1 - b[:, 0]) / h, (1 - b[:, 1]) / w], axis=1
-    )
-    out = tf.image.crop_and_resize(
-        masks[..., None], image_in_box.astype(np.float32), np.arange(len(masks), dtype=np.int32),
-        [int(height), int(width)], extrapolation_value=0.0,
-    )  # fmt: skip
-    return out.numpy()[..., 0]
-
-
-def unpack(result, label_map=None) -> dict:
-    """A hub detector's output dict (one image) as NumPy arrays, padding removed.
-
-    Reads both families of TF Hub detectors: the TF2 Object Detection API models
-    (batched ``detection_boxes``, ``detection_classes`` ids to look up in ``label_map``,
-    ``detection_scores``, ``num_detections``, optional ``detection_masks``) and the Open
-    Images Faster R-CNN (unbatched, ``detection_class_entities`` names and
-    ``detection_class_labels`` ids).
-
-    Args:
-        result: the dict the model returned (tensors or arrays).
-        label_map: ``{class id: name}`` (e.g. :data:`COCO_LABELS`, :data:`SCENE_LABELS`);
-            unknown ids are shown as numbers. Not needed when the result holds names.
-
-    Returns:
-        dict ``boxes`` float32 ``(n, 4)`` normalised ``yxyx``, ``classes`` int64 ``(n,)``,
-        ``names`` list of ``n`` str, ``scores`` float32 ``(n,)`` (as the model ordered
-        them: best first), and ``masks`` ``(n, h, w)`` when the model returned masks.
-    """
-    if not hasattr(result, "keys"):
-        raise ValueError(f"result must be the detector's output dict, got {type(result)}")
-    if label_map is not None and not hasattr(label_map, "get"):
-        raise ValueError(f"label_map must be a dict of id -> name, got {type(label_map)}")
-    missing = {"detection_boxes", "detection_scores"} - set(result.keys())
-    if missing:
-        raise ValueError(f"result lacks {sorted(missing)}: not a detector's output")
-    r = {k: np.asarray(v) for k, v in result.items()}
-    batched = r["detection_boxes"].ndim == 3
-    if batched:
-        if r["detection_boxes"].shape[0] != 1:
-            raise ValueError("result holds a batch of several images: unpack one at a time")
-        r = {k: v[0] for k, v in r.items()}
-    if r["detection_boxes"].ndim != 2 or r["detection_boxes"].shape[1] != 4:
-        raise ValueError(f"detection_boxes must be (N, 4), got {r['detection_boxes'].shape}")
-    n = int(r["num_detections"]) if "num_detections" in r else len(r["detection_boxes"])
-    out = {
-        "boxes": r["detection_boxes"][:n].astype(np.float32),
-        "scores": r["detection_scores"][:n].astype(np.float32),
-    }
-    if "detection_class_entities" in r:
-        out["names"] = [
-            v.decode("utf-8") if isinstance(v, bytes) else str(v)
-            for v in r["detection_class_entities"][:n]
-        ]
-        out["classes"] = r.get("detection_class_labels", np.full(n, -1))[:n].astype(np.int64)
-    elif "detection_classes" in r:
-        out["classes"] = np.rint(r["detection_classes"][:n]).astype(np.int64)
-        labels = label_map or {}
-        out["names"] = [labels.get(int(c), str(int(c))) for c in out["classes"]]
-    else:
-        raise ValueError("result has neither detection_classes nor detection_class_entities")
-    if "detection_masks" in r:
-        out["masks"] = r["detection_masks"][:n].astype(np.float32)
-    return out
-
-
-def match(pred_boxes, pred_classes, true_boxes, true_classes, *, iou_threshold=0.5):
-    """Greedy one-to-one matching of detections to true objects (as PASCAL VOC counts).
-
-    Detections are taken in the given order (best score first); each takes the unmatched
-    true object of its class it overlaps most, if that IoU is at least ``iou_threshold``.
-
-    Args:
-        pred_boxes: ``(P, 4)``; pred_classes: ``(P,)``; true_boxes: ``(T, 4)``;
-        true_classes: ``(T,)`` (boxes ``yxyx`` in the same units, classes comparable).
-
-    Returns:
-        ``(true_found, pred_correct)``: bool ``(T,)`` and ``(P,)``. Recall is
-        ``true_found.mean()``, precision ``pred_correct.mean()``.
-    """
-    pb = B.validate(pred_boxes, "pred_boxes") if len(pred_boxes) else np.zeros((0, 4))
-    tb = B.validate(true_boxes, "true_boxes") if len(true_boxes) else np.zeros((0, 4))
-    pc, tc = np.asarray(pred_classes).ravel(), np.asarray(true_classes).ravel()
-    if len(pc) != len(pb) or len(tc) != len(tb):
-        raise ValueError("need one class per box in pred_classes and in true_classes")
-    if not 0 <= iou_threshold <= 1:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
-    found, correct = np.zeros(len(tb), bool), np.zeros(len(pb), bool)
-    overlap = B.iou(pb, tb) if len(pb) and len(tb) else np.zeros((len(pb), len(tb)))
-    for i in range(len(pb)):
-        candidates = np.where((tc == pc[i]) & ~found, overlap[i], -1.0)
-        j = int(np.argmax(candidates)) if len(tb) else -1
-        if j >= 0 and candidates[j] >= iou_threshold:
-            found[j] = correct[i] = True
-    return found, correct
-
-
-def recall_precision(detections, scenes, *, min_score: float = 0.0, iou_threshold=0.5):
-    """Recall and precision of a detector over generated scenes, by :func:`match`.
-
-    Args:
-        detections: one dict per scene, as :func:`unpack` gives them (``boxes`` normalised
-            ``yxyx``, ``names``, ``scores`` best first).
-        scenes: the :class:`common.data.Scenes` the images came from; a detection is right
-            when its name is the true object's ``scenes.class_names[label]``.
-        min_score: detections scoring below it are dropped first.
-        iou_threshold: the overlap a detection needs with its true object.
-
-    Returns:
-        ``(recall, precision, n_true)``: the share of true objects found, the share of kept
-        detections that found one (1.0 when none was kept), and the number of true objects.
-    """
-    if len(detections) != len(scenes.counts):
-        raise ValueError(f"{len(detections)} detections for {len(scenes.counts)} scenes")
-    found, correct = [], []
-    for det, boxes, labels, k in zip(
-        detections, scenes.boxes, scenes.labels, scenes.counts, strict=True
-    ):
-        keep = np.asarray(det["scores"]) >= min_score
-        names = [scenes.class_names[label] for label in labels[:k]]
-        hit, right = match(
-            np.asarray(det["boxes"])[keep], np.asarray(det["names"])[keep], boxes[:k], names,
-            iou_threshold=iou_threshold,
-        )  # fmt: skip
-        found.extend(hit)
-        correct.extend(right)
-    precision = float(np.mean(correct)) if correct else 1.0
-    return float(np.mean(found)) if found else 1.0, precision, len(found)
-
-
-def mask_iou(masks_a, masks_b) -> np.ndarray:
-    """Pairwise IoU of binary masks: ``(N, H, W)`` and ``(M, H, W)`` -> ``(N, M)``
-    (values above 0.5 count as inside; two empty masks have IoU 0)."""
-    a, b = np.asarray(masks_a), np.asarray(masks_b)
-    if a.ndim != 3 or b.ndim != 3 or a.shape[1:] != b.shape[1:]:
-        raise ValueError(f"masks must be (N, H, W) of one size, got {a.shape} and {b.shape}")
-    a = (a > 0.5).reshape(len(a), -1).astype(np.float64)
-    b = (b > 0.5).reshape(len(b), -1).astype(np.float64)
-    inter = a @ b.T
-    union = a.sum(1)[:, None] + b.sum(1)[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)

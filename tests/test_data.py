@@ -1118,3 +1118,15 @@ def test_full_mode_bird_boxes_fall_back_to_tfds_when_the_copy_fails(full, monkey
     monkeypatch.setattr(sources.import_tfds(), "builder", lambda name, data_dir=None: Builder())
     x, boxes = data.to_numpy(data.load("caltech_birds2010", "train", data_dir=str(tmp_path)))
     assert x.shape == (2, 5, 5, 3) and boxes[0].tolist() == pytest.approx([0.1, 0.2, 0.5, 0.6])
+
+
+def test_sample_images(monkeypatch):
+    monkeypatch.setenv("TFAT_MODE", "smoke")
+    images, scenes = data.sample_images(3)
+    assert len(images) == 3 and images[0].shape == (64, 64, 3)
+    np.testing.assert_array_equal(images[2], scenes.images[2])
+    monkeypatch.setenv("TFAT_MODE", "full")  # scikit-image's photos: no network either
+    images, scenes = data.sample_images(2)
+    assert scenes is None and len(images) == 2 and images[0].ndim == 3
+    with pytest.raises(ValueError, match="n must"):
+        data.sample_images(0)

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from common import detection, env, sources
+from common import data, detection, env, labelling, sources
 
 SIZE = 32
 
@@ -23,7 +23,7 @@ def shots():
     """Five generated training scenes and four held-out ones (smoke mode's data)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TFAT_MODE", "smoke")
-        return detection.few_shot_data("ducky", n_test=4, size=SIZE)
+        return data.few_shot_data("ducky", n_test=4, size=SIZE)
 
 
 # ------------------------------------------------------------------ data and labelling
@@ -40,9 +40,9 @@ def test_smoke_data_has_five_labelled_images_and_held_out_ones(shots):
 
 def test_few_shot_data_rejects_bad_arguments(smoke):
     with pytest.raises(ValueError, match="name"):
-        detection.few_shot_data("kitten")
+        data.few_shot_data("kitten")
     with pytest.raises(ValueError, match="n_test"):
-        detection.few_shot_data("zombie", n_test=0)
+        data.few_shot_data("zombie", n_test=0)
 
 
 @pytest.mark.parametrize("name", ["ducky", "zombie"])
@@ -51,7 +51,7 @@ def test_full_mode_data_offline_fails_fast(monkeypatch, tmp_path, name):
     monkeypatch.setattr(env, "online", lambda *a, **k: False)
     start = time.monotonic()
     with pytest.raises(RuntimeError, match="TFAT_MODE=smoke"):
-        detection.few_shot_data(name, data_dir=str(tmp_path))
+        data.few_shot_data(name, data_dir=str(tmp_path))
     assert time.monotonic() - start < 5
 
 
@@ -65,7 +65,7 @@ def test_full_mode_data_offline_fails_fast(monkeypatch, tmp_path, name):
     ],
 )
 def test_box_from_drag(drag, box):
-    out = detection.box_from_drag(*drag, height=20, width=10)
+    out = labelling.box_from_drag(*drag, height=20, width=10)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, box, atol=1e-6)
 
@@ -77,9 +77,9 @@ def test_box_from_drag(drag, box):
 )  # fmt: skip
 def test_box_from_drag_rejects_clicks_and_bad_points(drag, match):
     with pytest.raises((ValueError, TypeError), match=match):
-        detection.box_from_drag(*drag, height=20, width=10)
+        labelling.box_from_drag(*drag, height=20, width=10)
     with pytest.raises(ValueError, match="height"):
-        detection.box_from_drag(0, 0, 3, 3, height=0, width=10)
+        labelling.box_from_drag(0, 0, 3, 3, height=0, width=10)
 
 
 def test_label_tool_turns_drags_into_boxes(capsys):
@@ -89,7 +89,7 @@ def test_label_tool_turns_drags_into_boxes(capsys):
     import matplotlib.pyplot as plt
 
     images = [np.zeros((20, 10, 3), np.uint8), np.zeros((10, 10, 3), np.uint8)]
-    labels = detection.label_boxes(images)
+    labels = labelling.label_boxes(images)
     assert "not interactive" in capsys.readouterr().out
     assert len(labels.selectors) == 2 and labels.missing == [0, 1]
 
@@ -112,11 +112,11 @@ def test_label_tool_turns_drags_into_boxes(capsys):
 
 def test_label_tool_rejects_bad_images():
     with pytest.raises(ValueError, match="at least one"):
-        detection.label_boxes([])
+        labelling.label_boxes([])
     with pytest.raises(ValueError, match="at most 8"):
-        detection.label_boxes(np.zeros((9, 4, 4, 3)))
+        labelling.label_boxes(np.zeros((9, 4, 4, 3)))
     with pytest.raises(ValueError, match=r"images\[0\]"):
-        detection.label_boxes([np.zeros(5)])
+        labelling.label_boxes([np.zeros(5)])
 
 
 def test_prepare_puts_data_in_the_detector_format():
@@ -257,7 +257,7 @@ def test_bad_arguments(source):
      ("macosx", True)],
 )  # fmt: skip
 def test_interactive_backends(backend, interactive):
-    assert detection._interactive(backend) is interactive
+    assert labelling._interactive(backend) is interactive
 
 
 def test_full_mode_cached_preset_needs_no_network(monkeypatch, tmp_path):
@@ -324,7 +324,7 @@ def test_dry_run_fake_preset_is_the_presets_architecture(dry):
 
 @pytest.mark.parametrize("name, n_test", [("ducky", 5), ("zombie", 3)])
 def test_dry_run_few_shot_photos_come_from_the_fakes(dry, name, n_test):
-    shots = detection.few_shot_data(name)
+    shots = data.few_shot_data(name)
     assert len(shots.train_images) == 5 and len(shots.test_images) == n_test
     assert all(i.dtype == np.uint8 and i.ndim == 3 and i.shape[2] == 3 for i in shots.train_images)
     assert shots.train_boxes.shape == (5, 4)

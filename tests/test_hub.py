@@ -1,6 +1,9 @@
+import ast
+import importlib.util
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from common import env, hub, sources
@@ -57,3 +60,110 @@ def test_bad_handle(handle):
 def test_smoke_must_be_callable():
     with pytest.raises(TypeError, match="smoke"):
         hub.resolve("https://tfhub.dev/a/b/1", smoke="nope")
+
+
+def test_coco_labels_match_keras_hub():
+    """The 80 COCO names at their 1-90 ids, as keras-hub lists them (read, not imported)."""
+    spec = importlib.util.find_spec("keras_hub")
+    assert spec is not None, "keras-hub is a declared dependency (the lab extra)"
+    source = Path(spec.origin).parent / "src" / "utils" / "coco" / "coco_utils.py"
+    tree = ast.parse(source.read_text())
+    names = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "COCO_NAMES"
+    )
+    assert len(hub.COCO_LABELS) == 80
+    assert set(hub.COCO_LABELS) <= set(range(1, 91))
+    for i, name in hub.COCO_LABELS.items():
+        assert names[i].replace("_", " ") == name
+    from common import standins
+
+    assert standins.SCENE_LABELS == {1: "circle", 2: "square", 3: "triangle"}
+
+
+def test_reframe_masks_hand_computed():
+    """A 4×4 mask whose left half is on, over the box [0.25, 0.75]² of an 8×8 image.
+
+    crop_and_resize samples image pixel i at box-mask coordinate -1.5 + 6 i / 7: pixels
+    2-5 fall inside the mask (0.21, 1.07, 1.93, 2.79), the others outside (value 0).
+    Columns interpolate between mask columns 1 (on) and 2 (off): 1, 1 - 1/14, 1/14, 0.
+    """
+    box_mask = np.zeros((1, 4, 4))
+    box_mask[0, :, :2] = 1
+    out = hub.reframe_masks(box_mask, [[0.25, 0.25, 0.75, 0.75]], 8, 8)
+    assert out.shape == (1, 8, 8) and out.dtype == np.float32
+    expected_cols = np.array([0, 0, 1, 13 / 14, 1 / 14, 0, 0, 0])
+    expected = np.zeros((8, 8))
+    expected[2:6] = expected_cols
+    np.testing.assert_allclose(out[0], expected, atol=1e-5)
+    # a full mask fills exactly its box's pixels
+    full = hub.reframe_masks(np.ones((1, 4, 4)), [[0.25, 0.25, 0.75, 0.75]], 8, 8)
+    assert np.argwhere(full[0] > 0.5).min(0).tolist() == [2, 2]
+    assert np.argwhere(full[0] > 0.5).max(0).tolist() == [5, 5]
+    assert hub.reframe_masks(np.zeros((0, 4, 4)), np.zeros((0, 4)), 5, 7).shape == (0, 5, 7)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (np.ones((4, 4)), [[0, 0, 1, 1]], 8, 8),  # not (N, h, w)
+        (np.ones((2, 4, 4)), [[0, 0, 1, 1]], 8, 8),  # one box for two masks
+        (np.ones((1, 4, 4)), [[0.5, 0, 0.2, 1]], 8, 8),  # inverted box
+        (np.ones((1, 4, 4)), [[0, 0, 1, 1]], 0, 8),
+        (np.ones((1, 4, 4)), [[0, 0, 1, 1]], 8, 2.5),
+    ],
+)
+def test_reframe_masks_rejects_bad_inputs(args):
+    with pytest.raises(ValueError):
+        hub.reframe_masks(*args)
+
+
+def test_unpack_object_detection_api_result():
+    result = {
+        "detection_boxes": np.array([[[0.1, 0.1, 0.5, 0.5], [0.2, 0.2, 0.6, 0.6], [0] * 4]]),
+        "detection_classes": np.array([[18.0, 91.0, 1.0]]),
+        "detection_scores": np.array([[0.9, 0.4, 0.0]]),
+        "num_detections": np.array([2.0]),
+        "detection_masks": np.ones((1, 3, 5, 5)),
+    }
+    out = hub.unpack(result, hub.COCO_LABELS)
+    assert out["boxes"].shape == (2, 4) and out["scores"].tolist() == pytest.approx([0.9, 0.4])
+    assert out["classes"].tolist() == [18, 91] and out["names"] == ["dog", "91"]
+    assert out["masks"].shape == (2, 5, 5)
+
+
+def test_unpack_open_images_result():
+    result = {
+        "detection_boxes": np.array([[0.1, 0.1, 0.5, 0.5]]),
+        "detection_scores": np.array([0.7]),
+        "detection_class_entities": np.array([b"Cat"]),
+        "detection_class_labels": np.array([3]),
+    }
+    out = hub.unpack(result)
+    assert out["names"] == ["Cat"] and out["classes"].tolist() == [3]
+    assert "masks" not in out
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        [1, 2],
+        {"detection_scores": np.zeros((1, 3))},
+        {"detection_boxes": np.zeros((2, 3, 4)), "detection_scores": np.zeros((2, 3))},
+        {"detection_boxes": np.zeros((1, 3, 4)), "detection_scores": np.zeros((1, 3))},
+    ],
+)
+def test_unpack_rejects_bad_results(result):
+    with pytest.raises(ValueError):
+        hub.unpack(result)
+
+
+def test_unpack_rejects_a_bad_label_map():
+    result = {
+        "detection_boxes": np.zeros((1, 1, 4)),
+        "detection_scores": np.zeros((1, 1)),
+        "detection_classes": np.ones((1, 1)),
+    }
+    with pytest.raises(ValueError, match="label_map"):
+        hub.unpack(result, ["a", "b"])

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common import metrics
+from common import data, metrics
 
 
 def test_hand_computed_case():
@@ -134,3 +134,56 @@ def test_heatmaps_in_boxes_stacks_the_single_scores():
         metrics.heatmaps_in_boxes([], [])
     with pytest.raises(ValueError, match="inverted|normalised"):
         metrics.heatmaps_in_boxes(maps[:1], [[0.5, 0, 0.2, 1]])
+
+
+def test_match_is_one_to_one_and_class_aware():
+    truth = np.array([[0.1, 0.1, 0.4, 0.4], [0.5, 0.5, 0.9, 0.9]])
+    pred = np.array(
+        [[0.1, 0.1, 0.4, 0.4], [0.11, 0.1, 0.4, 0.4], [0.5, 0.5, 0.9, 0.9], [0, 0, 0.05, 0.05]]
+    )
+    found, correct = metrics.match(pred, [1, 1, 2, 1], truth, [1, 1])
+    # the duplicate and the wrong class do not count; the far box matches nothing
+    assert found.tolist() == [True, False] and correct.tolist() == [True, False, False, False]
+    found, correct = metrics.match(np.zeros((0, 4)), [], truth, [1, 2])
+    assert found.tolist() == [False, False] and correct.size == 0
+    with pytest.raises(ValueError):
+        metrics.match(pred, [1], truth, [1, 1])
+
+
+def test_recall_precision_scores_detections_against_scenes():
+    scenes = data.make_scenes(
+        5, classes=("circle", "square", "triangle"), size=32, objects=(1, 3), seed=4
+    )
+    names = scenes.class_names
+
+    def truth(i, wrong_class=False):
+        k = scenes.counts[i]
+        shift = 1 if wrong_class else 0
+        return {
+            "boxes": scenes.boxes[i, :k],
+            "names": [names[(label + shift) % len(names)] for label in scenes.labels[i, :k]],
+            "scores": np.linspace(0.9, 0.6, k),
+        }
+
+    perfect = [truth(i) for i in range(5)]
+    n_true = int(scenes.counts.sum())
+    assert metrics.recall_precision(perfect, scenes) == (1.0, 1.0, n_true)
+    # scene 0's boxes named wrongly: its objects are missed and its boxes are wrong
+    k0 = int(scenes.counts[0])
+    mixed = [truth(0, wrong_class=True)] + perfect[1:]
+    recall, precision, _ = metrics.recall_precision(mixed, scenes)
+    assert recall == precision == pytest.approx(1 - k0 / n_true)
+    # a score threshold above every score keeps nothing: recall 0, precision 1 by convention
+    assert metrics.recall_precision(perfect, scenes, min_score=0.95)[:2] == (0.0, 1.0)
+    with pytest.raises(ValueError, match="scenes"):
+        metrics.recall_precision(perfect[:4], scenes)
+
+
+def test_mask_iou():
+    a = np.zeros((2, 4, 4), bool)
+    a[0, :2], a[1, :, :2] = True, True
+    got = metrics.mask_iou(a, a)
+    np.testing.assert_allclose(got, [[1, 1 / 3], [1 / 3, 1]])
+    assert metrics.mask_iou(np.zeros((1, 4, 4)), np.zeros((1, 4, 4))).tolist() == [[0.0]]
+    with pytest.raises(ValueError):
+        metrics.mask_iou(a, np.zeros((1, 3, 4)))
