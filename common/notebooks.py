@@ -39,6 +39,35 @@ COURSE_GLOB = "course*/week*/*.ipynb"
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
+class TfPrintCapture:
+    """Read back in a notebook what ``tf.print`` wrote: in Jupyter its default stream (the
+    process's stderr) never reaches the cell, so it writes to a file instead (C2 W3 Lab 1
+    shows how, inline)::
+
+        tf_print = TfPrintCapture()
+        tf.print("Fizz", output_stream=tf_print.stream)
+        tf_print.read()  # "Fizz\n": what was written since the last read
+    """
+
+    def __init__(self):
+        import tempfile
+
+        self.path = Path(tempfile.mkdtemp()) / "tf_print.txt"
+
+    @property
+    def stream(self) -> str:
+        """The ``output_stream`` argument of ``tf.print``: ``"file://<path>"``."""
+        return f"file://{self.path}"
+
+    def read(self) -> str:
+        """What ``tf.print`` wrote to :attr:`stream` since the last call ("" if nothing)."""
+        if not self.path.exists():
+            return ""
+        text = self.path.read_text(encoding="utf-8")
+        self.path.unlink()
+        return text
+
+
 def repository_url() -> str:
     """The address of this repository: ``[project.urls] Repository`` in pyproject.toml, the
     one place it is set (read from the installed package's metadata outside a checkout).

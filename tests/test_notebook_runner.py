@@ -203,3 +203,19 @@ def test_dryrun_runs_kernels_in_full_mode_with_fakes_and_caps(tmp_path, monkeypa
     executed = nbformat.read(tmp_path / "build" / "dryrun" / "nb.ipynb", as_version=4)
     assert executed.cells[3].outputs[0]["text"].strip() == "full True 1"
     assert "dry run" in capsys.readouterr().out
+
+
+def test_tf_print_capture_reads_what_tf_print_wrote():
+    import tensorflow as tf
+
+    capture = notebooks.TfPrintCapture()
+    assert capture.read() == ""
+
+    @tf.function
+    def fizz(n):
+        for i in tf.range(n):
+            tf.print("Fizz", i, output_stream=capture.stream)
+
+    fizz(tf.constant(2))
+    assert capture.read() == "Fizz 0\nFizz 1\n"
+    assert capture.read() == ""  # read once
