@@ -1,4 +1,3 @@
-import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -43,16 +42,6 @@ def test_few_shot_data_rejects_bad_arguments(smoke):
         data.few_shot_data("kitten")
     with pytest.raises(ValueError, match="n_test"):
         data.few_shot_data("zombie", n_test=0)
-
-
-@pytest.mark.parametrize("name", ["ducky", "zombie"])
-def test_full_mode_data_offline_fails_fast(monkeypatch, tmp_path, name):
-    monkeypatch.setenv("TFAT_MODE", "full")
-    monkeypatch.setattr(env, "online", lambda *a, **k: False)
-    start = time.monotonic()
-    with pytest.raises(RuntimeError, match="TFAT_MODE=smoke"):
-        data.few_shot_data(name, data_dir=str(tmp_path))
-    assert time.monotonic() - start < 5
 
 
 @pytest.mark.parametrize(
@@ -216,17 +205,6 @@ def test_train_step_lowers_the_loss_and_only_moves_the_heads(source, shots):
     n = found["num_detections"]
     assert np.all(found["classes"][0, n[0] :] == -1) and np.all(found["scores"][0, n[0] :] == 0)
     assert detection.top_detection_iou(found, shots.train_boxes).shape == (5,)
-
-
-def test_full_mode_preset_offline_fails_fast(monkeypatch, tmp_path):
-    monkeypatch.setenv("TFAT_MODE", "full")
-    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path))
-    monkeypatch.setattr(env, "online", lambda *a, **k: False)
-    detection._keras_hub()  # imported already in a notebook: time the check, not the import
-    start = time.monotonic()
-    with pytest.raises(RuntimeError, match="TFAT_MODE=smoke"):
-        detection.load_detector(detection.PRESET)
-    assert time.monotonic() - start < 5
 
 
 def test_full_mode_rejects_unknown_presets(full):

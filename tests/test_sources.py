@@ -186,3 +186,45 @@ def test_tfds_dataset_dry_run_uses_the_real_builder_and_split_names(dry):
     assert len(next(iter(pairs))) == 2
     with pytest.raises(ValueError, match="Unknown split 'test'"):
         sources.tfds_dataset("cats_vs_dogs", "test", fake=fake)  # as the real set: no 'test'
+
+
+def _offline_calls():
+    """Every outside resource of the notebooks, as the call a notebook makes for it."""
+    from common import data, detection, hub
+
+    calls = {
+        f"data.load('{name}')": lambda d, n=name: data.load(n, "train", data_dir=d)
+        for name in data.available()
+        if not isinstance(data.REGISTRY[name].full, data.registry.Package)
+    }
+    calls.update({
+        f"data.load_table('{name}')": lambda d, n=name: data.load_table(n, data_dir=d)
+        for name in data.available_tables()
+    })  # fmt: skip
+    calls.update({
+        "data.few_shot_data('ducky')": lambda d: data.few_shot_data("ducky", data_dir=d),
+        "data.few_shot_data('zombie')": lambda d: data.few_shot_data("zombie", data_dir=d),
+        "hub.resolve(ssd)": lambda d: hub.resolve("https://tfhub.dev/a/ssd/1", smoke=lambda: 0),
+        "detection.load_detector(coco)": lambda d: detection.load_detector(detection.PRESET),
+        "sources.weights('imagenet')": lambda d: sources.weights("imagenet"),
+    })  # fmt: skip
+    return calls
+
+
+@pytest.mark.parametrize("call", sorted(_offline_calls()))
+def test_every_outside_resource_fails_fast_offline(full, monkeypatch, tmp_path, call):
+    """Full mode without a network: each resource fails within seconds, with a message that
+    says what to do (TFAT_MODE=smoke), instead of retrying for minutes."""
+    monkeypatch.setattr(env, "online", lambda *a, **k: False)
+    for variable in ("TFHUB_CACHE_DIR", "KAGGLEHUB_CACHE", "KERAS_HOME"):
+        monkeypatch.setenv(variable, str(tmp_path / "cache" / variable))
+    from common import detection
+
+    detection._keras_hub()  # imported already in a notebook: time the check, not the imports
+    sources.import_tfds()
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match="TFAT_MODE=smoke") as info:
+        _offline_calls()[call](str(tmp_path))
+    assert time.perf_counter() - start < 5
+    if call.startswith("data.load"):
+        assert str(tmp_path) in str(info.value)  # where a downloaded copy would go
