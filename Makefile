@@ -48,8 +48,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Jupyter refuses to start as root (the usual user in containers) unless told it may.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 run: $(STAMP)
 	@mkdir -p build
@@ -96,7 +97,8 @@ colab-unit: colab-setup
 
 bench: $(STAMP)
 	@ls benchmarks/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }; \
-	for f in benchmarks/*.py; do echo "== $$f"; TF_CPP_MIN_LOG_LEVEL=2 $(PY) $$f || exit 1; done
+	for f in benchmarks/*.py; do echo "== $$f"; TF_CPP_MIN_LOG_LEVEL=3 $(PY) $$f \
+	  2> >(grep -Ev '^([IWEF][0-9]{4} |WARNING: All log messages before absl)' >&2) || exit 1; done
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
