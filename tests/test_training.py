@@ -152,6 +152,7 @@ def test_fit_trains_a_model_with_a_per_pixel_loss():
         ({"epochs": 1, "loss": 5}, "loss"),
         ({"epochs": 1, "metrics": [3]}, "metrics"),
         ({"epochs": 1, "val_ds": [1, 2]}, "val_ds"),
+        ({"epochs": 1, "strategy": "mirrored"}, "strategy"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, match):
