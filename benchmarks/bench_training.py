@@ -36,16 +36,18 @@ ds_batches = list(ds.take(20))
 
 def make_model():
     keras.utils.set_random_seed(0)
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(16, 3, activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(32, 3, activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(10),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
 
 
 LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -62,11 +64,24 @@ def fit_pair(steps_per_execution, epochs=EPOCHS):
     ratios = []
     for _ in range(ROUNDS):
         ours, theirs = make_model(), make_model()
-        theirs.compile(optimizer=keras.optimizers.Adam(), loss=LOSS, metrics=["accuracy"],
-                       steps_per_execution=steps_per_execution)
-        t_ours = timed(lambda m=ours: training.fit(
-            m, ds, epochs=epochs, optimizer=keras.optimizers.Adam(), loss=LOSS,
-            metrics=["accuracy"], steps_per_execution=steps_per_execution, verbose=0))
+        theirs.compile(
+            optimizer=keras.optimizers.Adam(),
+            loss=LOSS,
+            metrics=["accuracy"],
+            steps_per_execution=steps_per_execution,
+        )
+        t_ours = timed(
+            lambda m=ours: training.fit(
+                m,
+                ds,
+                epochs=epochs,
+                optimizer=keras.optimizers.Adam(),
+                loss=LOSS,
+                metrics=["accuracy"],
+                steps_per_execution=steps_per_execution,
+                verbose=0,
+            )
+        )
         t_theirs = timed(lambda m=theirs: m.fit(ds, epochs=epochs, verbose=0, shuffle=False))
         ratios.append(t_ours / t_theirs)
     return statistics.median(ratios)
@@ -91,6 +106,7 @@ def step_ratios():
         def run():
             for xb, yb in ds_batches:
                 fn(xb, yb)
+
         return run
 
     for fn in (graph, xla):
@@ -104,11 +120,15 @@ def step_ratios():
 
 
 if __name__ == "__main__":
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}; small CNN, "
-          f"{len(x):,} images, batch {BATCH}, median of {ROUNDS} alternating rounds")
+    print(
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}; small CNN, "
+        f"{len(x):,} images, batch {BATCH}, median of {ROUNDS} alternating rounds"
+    )
     for k in (1, 8):
-        print(f"training.fit ÷ model.fit time, {EPOCHS} epochs, steps_per_execution={k}: "
-              f"{fit_pair(k):.2f}")
+        print(
+            f"training.fit ÷ model.fit time, {EPOCHS} epochs, steps_per_execution={k}: "
+            f"{fit_pair(k):.2f}"
+        )
     eager_graph, graph_xla = step_ratios()
     print(f"eager ÷ tf.function step time: {eager_graph:.2f}")
     print(f"tf.function ÷ tf.function(jit_compile=True) step time: {graph_xla:.2f}")

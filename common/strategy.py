@@ -15,6 +15,7 @@ Order of preference in :func:`get_strategy`:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -189,13 +190,75 @@ def worker_gpus(n: int, gpus: int) -> list[dict[str, str]]:
     return [{**grow, "CUDA_VISIBLE_DEVICES": ""} for _ in range(n)]
 
 
-def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None):
-    """Run the command ``argv`` as ``n`` local workers of one ``TF_CONFIG`` cluster.
+def _check_workers(argv, n):
+    """Raise ValueError unless ``argv`` is a command (a list) and ``n`` a positive int."""
+    if isinstance(argv, str) or not argv:
+        raise ValueError(
+            "argv must be a non-empty list of strings, e.g. [sys.executable, 'job.py']"
+        )
+    checks.positive_int("n", n)
+
+
+@contextlib.contextmanager
+def start_workers(argv, n: int = 2, *, env=None, cwd=None, outputs=None):
+    """Start the command ``argv`` as ``n`` local workers of one ``TF_CONFIG`` cluster.
 
     Each process gets ``TF_CONFIG`` naming all ``n`` workers on free localhost ports and
     its own ``task.index`` (worker 0 is the chief), its GPU settings (:func:`worker_gpus`:
     a GPU each when there are enough, else the CPU), plus ``env`` on top of this process's
-    environment. Output goes to temporary files, so chatty workers cannot block.
+    environment. A context manager that does not wait for the workers::
+
+        with start_workers([sys.executable, "job.py"], 2) as procs:
+            ...                        # watch them, kill one, wait for them
+        # here every worker has ended: those still running were killed
+
+    Args:
+        outputs: one ``(stdout, stderr)`` pair per worker (files or ``subprocess``
+            constants); default: both discarded.
+
+    Yields:
+        list of ``subprocess.Popen``, by worker index.
+    """
+    import subprocess
+
+    _check_workers(argv, n)
+    if outputs is None:
+        outputs = [(subprocess.DEVNULL, subprocess.DEVNULL)] * n
+    elif len(outputs) != n:
+        raise ValueError(
+            f"outputs must hold one (stdout, stderr) pair per worker ({n}), got {len(outputs)}"
+        )
+    workers = [f"localhost:{p}" for p in free_ports(n)]
+    devices = worker_gpus(n, _gpu_count())
+    procs = []
+    try:
+        for i, (stdout, stderr) in enumerate(outputs):
+            config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
+            worker_env = {**os.environ, **devices[i], **(env or {})}
+            procs.append(
+                subprocess.Popen(
+                    list(argv),
+                    env={**worker_env, "TF_CONFIG": json.dumps(config)},
+                    stdout=stdout,
+                    stderr=stderr,
+                    text=True,
+                    cwd=cwd,
+                )
+            )
+        yield procs
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+
+
+def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None):
+    """Run the command ``argv`` as ``n`` local workers of one ``TF_CONFIG`` cluster.
+
+    The workers are started by :func:`start_workers` (``TF_CONFIG``, GPU settings and
+    ``env`` as described there). Output goes to temporary files, so chatty workers cannot
+    block.
 
     If a worker exits with an error, the others (which would wait for it forever in a
     collective) are killed; so is everyone still running after ``timeout`` seconds.
@@ -208,41 +271,15 @@ def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None
     import tempfile
     import time
 
-    if isinstance(argv, str) or not argv:
-        raise ValueError(
-            "argv must be a non-empty list of strings, e.g. [sys.executable, 'job.py']"
-        )
-    checks.positive_int("n", n)
-    workers = [f"localhost:{p}" for p in free_ports(n)]
-    devices = worker_gpus(n, _gpu_count())
-    procs, files = [], []
-    try:
-        for i in range(n):
-            config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
-            out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
-            files.append((out, err))
-            worker_env = {**os.environ, **devices[i], **(env or {})}
-            procs.append(
-                subprocess.Popen(
-                    list(argv),
-                    env={**worker_env, "TF_CONFIG": json.dumps(config)},
-                    stdout=out,
-                    stderr=err,
-                    text=True,
-                    cwd=cwd,
-                )
-            )
+    _check_workers(argv, n)
+    files = [(tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")) for _ in range(n)]
+    with start_workers(argv, n, env=env, cwd=cwd, outputs=files) as procs:
         deadline = time.monotonic() + timeout
         while any(p.poll() is None for p in procs):
             failed = any(p.poll() not in (None, 0) for p in procs)
             if failed or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
     results = []
     for p, (out, err) in zip(procs, files, strict=True):
         out.seek(0)

@@ -12,31 +12,77 @@ and changed, and so it runs unchanged under any ``tf.distribute`` strategy (one 
                            metrics=["accuracy"], val_ds=test_ds, strategy=strategy,
                            checkpoint_dir="build/ckpt")   # resumes if run again
 
-What it does per step, on every replica: forward pass, per-example loss averaged over the
-*global* batch (``tf.nn.compute_average_loss``), gradients, optimizer update (Keras sums
-the replicas' gradients), metric updates. Several steps run inside one ``tf.function``
-call (``steps_per_execution``), as ``model.fit`` does, so Python is out of the inner loop.
+Why a loop of our own: Keras 3's ``model.fit`` fails under ``MultiWorkerMirroredStrategy``
+(a ``PerReplica`` conversion error, ever since Keras 3 became TensorFlow's Keras in TF 2.16;
+keras-team/keras#20585), while a custom loop over ``strategy.run`` works. So the course's
+code is one loop, the same under every strategy: one device, several GPUs, several
+workers, a TPU.
+
+It is the loop of Course 2, Week 2: for each epoch, for each batch a train step, then a
+pass over the validation set, metrics reset every epoch, a line of logs. What it does per
+step, on every replica: forward pass, per-example loss averaged over the *global* batch
+(``tf.nn.compute_average_loss``), gradients, optimizer update (Keras sums the replicas'
+gradients), metric updates. Several steps run inside one ``tf.function`` call
+(``steps_per_execution``), as ``model.fit`` does, so Python is out of the inner loop. The
+helpers below, in the order ``fit`` uses them: arguments, the optimizer and the steps,
+checkpoints (resume, history, chief and worker folders), logs (progress bar, TensorBoard).
 """
 
 from __future__ import annotations
 
 import json
-import numbers
 import os
 import shutil
 import time
 
+from common import checks
+
 HISTORY_FILE = "history.json"
 
 
-def _positive_int(name, value, *, optional=False):
-    if optional and value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+# --- arguments ---------------------------------------------------------------------------
+
+
+def _check_arguments(model, train_ds, val_ds, verbose):
+    """Raise ValueError naming the first of these arguments that ``fit`` cannot use."""
+    import keras
+    import tensorflow as tf
+
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
+    if not model.built or not model.trainable_variables:
         raise ValueError(
-            f"{name} must be a positive int{' or None' if optional else ''}, got {value!r}"
+            "model must be built (start it with keras.Input or call it once) "
+            "and have trainable variables"
         )
-    return int(value)
+    for name, ds in (("train_ds", train_ds), ("val_ds", val_ds)):
+        if ds is not None and not isinstance(ds, tf.data.Dataset):
+            raise ValueError(
+                f"{name} must be a tf.data.Dataset of (x, y) batches, got {type(ds).__name__}"
+            )
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+
+
+def _strategy_for(model, strategy):
+    """``strategy`` (default: the current one), checked to hold ``model``'s variables."""
+    import tensorflow as tf
+
+    if strategy is None:
+        strategy = tf.distribute.get_strategy()
+    elif not isinstance(strategy, tf.distribute.Strategy):
+        raise ValueError(
+            f"strategy must be a tf.distribute.Strategy or None, got {type(strategy).__name__}"
+        )
+    if strategy is tf.distribute.get_strategy() and not tf.distribute.has_strategy():
+        return strategy
+    for v in model.trainable_variables[:1]:
+        if not strategy.extended.variable_created_in_scope(getattr(v, "value", v)):
+            raise ValueError(
+                "the model's variables were created outside strategy.scope(): "
+                "build the model inside `with strategy.scope():`"
+            )
+    return strategy
 
 
 def _count_steps(name, dataset):
@@ -74,6 +120,7 @@ def _per_example_loss(loss):
 
 
 def _metric(spec):
+    """A fresh Keras metric from a name (``"accuracy"``: sparse categorical) or a metric."""
     import keras
 
     if isinstance(spec, str):
@@ -83,6 +130,119 @@ def _metric(spec):
     if isinstance(spec, keras.metrics.Metric):
         return spec.__class__.from_config(spec.get_config())  # a fresh copy per use
     raise ValueError(f"metrics must hold Keras metrics or their names, got {spec!r}")
+
+
+# --- the optimizer and the steps -----------------------------------------------------------
+
+
+def _optimizer(optimizer, model, strategy):
+    """``optimizer`` (or its name) as a Keras optimizer of ``strategy``, built for ``model``."""
+    import keras
+
+    if isinstance(optimizer, str):
+        optimizer = keras.optimizers.get(optimizer)
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise ValueError(f"optimizer must be a Keras optimizer or its name, got {optimizer!r}")
+    if getattr(optimizer, "_distribution_strategy", strategy) is not strategy:
+        if optimizer.built:
+            raise ValueError(
+                "optimizer was built under another strategy: create it "
+                "inside strategy.scope() or pass an unbuilt one"
+            )
+        # Keras 3 optimizers remember the strategy they were created under: re-create
+        optimizer = optimizer.__class__.from_config(optimizer.get_config())
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)  # or Adam fails inside strategy.run
+    return optimizer
+
+
+def _replica_loss(per_example, replicas):
+    """``loss(y, pred)`` on one replica's share of a batch: the replicas' sum is the mean."""
+    import tensorflow as tf
+
+    def batch_loss(y, pred):
+        values = per_example(y, pred)
+        if len(values.shape) == 0:  # a loss that already averages its batch (e.g. RMSE)
+            return values / replicas
+        return tf.nn.compute_average_loss(values)  # sum / global batch size
+
+    return batch_loss
+
+
+def _train_step(model, optimizer, batch_loss, metrics):
+    """``train_step(x, y)`` on one replica: forward, loss, gradients, update, metrics."""
+    import tensorflow as tf
+
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            pred = model(x, training=True)
+            value = batch_loss(y, pred)
+            if model.losses:
+                value += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
+        grads = tape.gradient(value, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        for m in metrics:
+            m.update_state(y, pred)
+        return value
+
+    return train_step
+
+
+def _eval_step(model, batch_loss, metrics):
+    """``eval_step(x, y)`` on one replica: forward pass, loss, metrics."""
+
+    def eval_step(x, y):
+        pred = model(x, training=False)
+        for m in metrics:
+            m.update_state(y, pred)
+        return batch_loss(y, pred)
+
+    return eval_step
+
+
+def _runner(step, strategy):
+    """``run(batches, n)``: ``n`` steps on every replica in one ``tf.function`` call; summed loss."""
+    import tensorflow as tf
+
+    @tf.function
+    def run(iterator, n):
+        total = tf.constant(0.0)
+        for _ in tf.range(n):
+            x, y = next(iterator)
+            per_replica = strategy.run(step, args=(x, y))
+            total += tf.cast(strategy.reduce("SUM", per_replica, axis=None), tf.float32)
+        return total
+
+    return lambda batches, n: float(run(batches, tf.constant(n)))
+
+
+def _distribute(strategy, train_ds, val_ds):
+    """Batches split across replicas (workers shard by data): train repeats, val is one pass."""
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    train = iter(strategy.experimental_distribute_dataset(train_ds.repeat().with_options(options)))
+    if val_ds is None:
+        return train, None
+    return train, strategy.experimental_distribute_dataset(val_ds.with_options(options))
+
+
+def _calls(steps, per_call):
+    """``(steps done after the call, steps in the call)`` for the calls of one epoch."""
+    done = 0
+    while done < steps:
+        n = min(per_call, steps - done)
+        done += n
+        yield done, n
+
+
+def _results(metrics, prefix=""):
+    """``[(prefix + name, value)]`` of each metric, as Python floats."""
+    return [(prefix + m.name, float(m.result())) for m in metrics]
+
+
+# --- checkpoints ---------------------------------------------------------------------------
 
 
 def _worker(strategy):
@@ -95,19 +255,6 @@ def _worker(strategy):
     has_chief = "chief" in resolver.cluster_spec().as_dict()
     chief = task_type == "chief" or (task_type == "worker" and task_id == 0 and not has_chief)
     return chief, task_id
-
-
-def _check_variables_in_scope(model, strategy):
-    import tensorflow as tf
-
-    if strategy is tf.distribute.get_strategy() and not tf.distribute.has_strategy():
-        return
-    for v in model.trainable_variables[:1]:
-        if not strategy.extended.variable_created_in_scope(getattr(v, "value", v)):
-            raise ValueError(
-                "the model's variables were created outside strategy.scope(): "
-                "build the model inside `with strategy.scope():`"
-            )
 
 
 def _read_history(path, epochs_done):
@@ -124,15 +271,107 @@ def _read_history(path, epochs_done):
 
 
 def _write_json(path, data):
+    """Write ``data`` as JSON to ``path`` atomically: a kill leaves the old file or the new."""
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(data, f)
-    os.replace(tmp, path)  # atomic: a kill leaves the old file or the new one
+    os.replace(tmp, path)
+
+
+class _Checkpoints:
+    """Model, optimizer, epochs done and history in ``folder`` after every epoch (or nothing)."""
+
+    def __init__(self, folder, strategy, model, optimizer, epochs_done):
+        """Track these; the chief writes ``folder``, other workers a scratch folder in it."""
+        self.chief, task_id = _worker(strategy)
+        self.folder = None if folder is None else os.fspath(folder)
+        self.objects = {"model": model, "optimizer": optimizer, "epochs_done": epochs_done}
+        self.manager = None
+        worker_dir = None if folder is None else os.path.join(self.folder, f".worker{task_id}")
+        self.save_dir = self.folder if self.chief else worker_dir
+
+    def restore(self, epochs, verbose):
+        """Load the latest checkpoint in the folder, if any; return the history saved with it."""
+        import tensorflow as tf
+
+        if self.folder is None:
+            return {}
+        os.makedirs(self.folder, exist_ok=True)
+        checkpoint = tf.train.Checkpoint(**self.objects)
+        history, latest = {}, tf.train.latest_checkpoint(self.folder)
+        if latest:
+            checkpoint.restore(latest).assert_existing_objects_matched()
+            done = int(self.objects["epochs_done"].numpy())
+            history = _read_history(os.path.join(self.folder, HISTORY_FILE), done)
+            if verbose and done:
+                print(f"Resuming from {latest}: {done} of {epochs} epochs done")
+        self.manager = tf.train.CheckpointManager(checkpoint, self.save_dir, max_to_keep=2)
+        return history
+
+    def save(self, epoch, history):
+        """Save ``history`` (chief), then the checkpoint numbered ``epoch`` (1-based)."""
+        if self.manager is None:
+            return
+        if self.chief:  # history first: a kill between the two leaves it one epoch ahead
+            _write_json(os.path.join(self.folder, HISTORY_FILE), history)
+        self.manager.save(checkpoint_number=epoch)
+        if not self.chief:
+            shutil.rmtree(self.save_dir, ignore_errors=True)
+
+
+# --- logs ----------------------------------------------------------------------------------
+
+
+def _progress_bar(epoch, epochs, steps, verbose):
+    """With ``verbose=1``, print ``Epoch i/n`` and return a Keras progress bar; else None."""
+    import keras
+
+    if verbose != 1:
+        return None
+    bar = keras.utils.Progbar(steps, verbose=1)
+    print(f"Epoch {epoch + 1}/{epochs}")
+    return bar
 
 
 def _line(epoch, epochs, seconds, logs):
+    """``Epoch i/n - 1.2s - loss: 0.1234 - ...``: the one line per epoch of ``verbose=2``."""
     values = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
     return f"Epoch {epoch}/{epochs} - {seconds:.1f}s - {values}"
+
+
+def _show_epoch(bar, verbose, epoch, epochs, seconds, logs):
+    """Finish the progress bar with all of ``logs`` (verbose 1), or print their line (2)."""
+    if bar is not None:
+        bar.update(bar.target, list(logs.items()), finalize=True)
+    elif verbose == 2:
+        print(_line(epoch + 1, epochs, seconds, logs))
+
+
+def _summary_writers(log_dir, chief):
+    """TensorBoard writers for ``log_dir/train`` and ``log_dir/validation`` (chief only)."""
+    import tensorflow as tf
+
+    if log_dir is None or not chief:
+        return {}
+    return {
+        part: tf.summary.create_file_writer(os.path.join(os.fspath(log_dir), part))
+        for part in ("train", "validation")
+    }
+
+
+def _write_scalars(writers, logs, epoch):
+    """``logs`` as TensorBoard scalars ``epoch_<name>`` at step ``epoch`` (val_* apart)."""
+    import tensorflow as tf
+
+    for part, writer in writers.items():
+        with writer.as_default():
+            for k, v in logs.items():
+                if k.startswith("val_") == (part == "validation"):
+                    tf.summary.scalar(f"epoch_{k.removeprefix('val_')}", v, step=epoch)
+        writer.flush()
+
+
+# --- the loop ------------------------------------------------------------------------------
 
 
 def fit(
@@ -186,170 +425,48 @@ def fit(
     Raises:
         ValueError: a bad argument, named in the message.
     """
-    import keras
     import tensorflow as tf
 
-    epochs = _positive_int("epochs", epochs)
-    steps_per_epoch = _positive_int("steps_per_epoch", steps_per_epoch, optional=True)
-    steps_per_execution = _positive_int("steps_per_execution", steps_per_execution)
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not model.built or not model.trainable_variables:
-        raise ValueError(
-            "model must be built (start it with keras.Input or call it once) "
-            "and have trainable variables"
-        )
-    for name, ds in (("train_ds", train_ds), ("val_ds", val_ds)):
-        if ds is not None and not isinstance(ds, tf.data.Dataset):
-            raise ValueError(
-                f"{name} must be a tf.data.Dataset of (x, y) batches, got {type(ds).__name__}"
-            )
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
-    strategy = strategy or tf.distribute.get_strategy()
-    _check_variables_in_scope(model, strategy)
-    if steps_per_epoch is None:
-        steps_per_epoch = _count_steps("train_ds", train_ds)
+    epochs = checks.positive_int("epochs", epochs)
+    steps_per_epoch = checks.positive_int("steps_per_epoch", steps_per_epoch, allow_none=True)
+    steps_per_execution = checks.positive_int("steps_per_execution", steps_per_execution)
+    _check_arguments(model, train_ds, val_ds, verbose)
+    strategy = _strategy_for(model, strategy)
+    steps_per_epoch = steps_per_epoch or _count_steps("train_ds", train_ds)
     val_steps = None if val_ds is None else _count_steps("val_ds", val_ds)
-    per_example = _per_example_loss(loss)
-
+    batch_loss = _replica_loss(_per_example_loss(loss), strategy.num_replicas_in_sync)
     with strategy.scope():
-        if isinstance(optimizer, str):
-            optimizer = keras.optimizers.get(optimizer)
-        if not isinstance(optimizer, keras.optimizers.Optimizer):
-            raise ValueError(f"optimizer must be a Keras optimizer or its name, got {optimizer!r}")
-        if getattr(optimizer, "_distribution_strategy", strategy) is not strategy:
-            if optimizer.built:
-                raise ValueError(
-                    "optimizer was built under another strategy: create it "
-                    "inside strategy.scope() or pass an unbuilt one"
-                )
-            # Keras 3 optimizers remember the strategy they were created under: re-create
-            optimizer = optimizer.__class__.from_config(optimizer.get_config())
-        if not optimizer.built:
-            optimizer.build(model.trainable_variables)  # or Adam fails inside strategy.run
-        train_metrics = [_metric(m) for m in metrics]
-        val_metrics = [_metric(m) for m in metrics]
+        optimizer = _optimizer(optimizer, model, strategy)
+        train_metrics, val_metrics = [_metric(m) for m in metrics], [_metric(m) for m in metrics]
         done = tf.Variable(0, dtype=tf.int64, trainable=False, name="epochs_done")
-
-    replicas = strategy.num_replicas_in_sync
-
-    def batch_loss(y, pred):
-        values = per_example(y, pred)
-        if len(values.shape) == 0:  # a loss that already averages its batch (e.g. RMSE)
-            return values / replicas
-        return tf.nn.compute_average_loss(values)  # sum / global batch size
-
-    def train_step(x, y):
-        with tf.GradientTape() as tape:
-            pred = model(x, training=True)
-            value = batch_loss(y, pred)
-            if model.losses:
-                value += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
-        grads = tape.gradient(value, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-        for m in train_metrics:
-            m.update_state(y, pred)
-        return value
-
-    def eval_step(x, y):
-        pred = model(x, training=False)
-        for m in val_metrics:
-            m.update_state(y, pred)
-        return batch_loss(y, pred)
-
-    def runner(step):
-        @tf.function
-        def run(iterator, n):
-            total = tf.constant(0.0)
-            for _ in tf.range(n):
-                x, y = next(iterator)
-                per_replica = strategy.run(step, args=(x, y))
-                total += tf.cast(strategy.reduce("SUM", per_replica, axis=None), tf.float32)
-            return total
-
-        return run
-
-    train_run, eval_run = runner(train_step), runner(eval_step)
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    train_iter = iter(
-        strategy.experimental_distribute_dataset(train_ds.repeat().with_options(options))
-    )
-    dist_val = (
-        None
-        if val_ds is None
-        else strategy.experimental_distribute_dataset(val_ds.with_options(options))
-    )
-
-    chief, task_id = _worker(strategy)
-    history: dict[str, list[float]] = {}
-    manager = None
-    if checkpoint_dir is not None:
-        checkpoint_dir = os.fspath(checkpoint_dir)
-        os.makedirs(checkpoint_dir, exist_ok=True)
-        ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, epochs_done=done)
-        latest = tf.train.latest_checkpoint(checkpoint_dir)
-        if latest:
-            ckpt.restore(latest).assert_existing_objects_matched()
-            history = _read_history(os.path.join(checkpoint_dir, HISTORY_FILE), int(done.numpy()))
-            if verbose and int(done.numpy()):
-                print(f"Resuming from {latest}: {int(done.numpy())} of {epochs} epochs done")
-        save_dir = checkpoint_dir if chief else os.path.join(checkpoint_dir, f".worker{task_id}")
-        manager = tf.train.CheckpointManager(ckpt, save_dir, max_to_keep=2)
-    writers = {}
-    if log_dir is not None and chief:
-        writers = {
-            part: tf.summary.create_file_writer(os.path.join(os.fspath(log_dir), part))
-            for part in ("train", "validation")
-        }
+    train_steps = _runner(_train_step(model, optimizer, batch_loss, train_metrics), strategy)
+    eval_steps = _runner(_eval_step(model, batch_loss, val_metrics), strategy)
+    train_batches, val_batches = _distribute(strategy, train_ds, val_ds)
+    checkpoints = _Checkpoints(checkpoint_dir, strategy, model, optimizer, done)
+    history = checkpoints.restore(epochs, verbose)
+    writers = _summary_writers(log_dir, checkpoints.chief)
 
     try:
         for epoch in range(int(done.numpy()), epochs):
             start = time.perf_counter()
             for m in train_metrics + val_metrics:
                 m.reset_state()
-            bar = keras.utils.Progbar(steps_per_epoch, verbose=1) if verbose == 1 else None
-            if bar is not None:
-                print(f"Epoch {epoch + 1}/{epochs}")
-            total, step = 0.0, 0
-            while step < steps_per_epoch:
-                n = min(steps_per_execution, steps_per_epoch - step)
-                total += float(train_run(train_iter, tf.constant(n)))
-                step += n
+            bar = _progress_bar(epoch, epochs, steps_per_epoch, verbose)
+            total = 0.0
+            for step, n in _calls(steps_per_epoch, steps_per_execution):  # n batches per call
+                total += train_steps(train_batches, n)
                 if bar is not None:
-                    bar.update(
-                        step,
-                        [
-                            ("loss", total / step),
-                            *((m.name, float(m.result())) for m in train_metrics),
-                        ],
-                    )
-            logs = {"loss": total / steps_per_epoch}
-            logs.update({m.name: float(m.result()) for m in train_metrics})
-            if dist_val is not None:
-                val_total = float(eval_run(iter(dist_val), tf.constant(val_steps)))
-                logs["val_loss"] = val_total / val_steps
-                logs.update({f"val_{m.name}": float(m.result()) for m in val_metrics})
+                    bar.update(step, [("loss", total / step), *_results(train_metrics)])
+            logs = {"loss": total / steps_per_epoch, **dict(_results(train_metrics))}
+            if val_batches is not None:
+                logs["val_loss"] = eval_steps(iter(val_batches), val_steps) / val_steps
+                logs.update(_results(val_metrics, prefix="val_"))
             for k, v in logs.items():
                 history.setdefault(k, []).append(v)
-            if bar is not None:
-                bar.update(step, [(k, v) for k, v in logs.items()], finalize=True)
-            elif verbose == 2:
-                print(_line(epoch + 1, epochs, time.perf_counter() - start, logs))
-            for part, writer in writers.items():
-                with writer.as_default():
-                    for k, v in logs.items():
-                        if k.startswith("val_") == (part == "validation"):
-                            tf.summary.scalar(f"epoch_{k.removeprefix('val_')}", v, step=epoch)
-                writer.flush()
+            _show_epoch(bar, verbose, epoch, epochs, time.perf_counter() - start, logs)
+            _write_scalars(writers, logs, epoch)
             done.assign(epoch + 1)
-            if manager is not None:
-                if chief:  # history first: a kill between the two leaves it one epoch ahead
-                    _write_json(os.path.join(checkpoint_dir, HISTORY_FILE), history)
-                manager.save(checkpoint_number=epoch + 1)
-                if not chief:
-                    shutil.rmtree(save_dir, ignore_errors=True)
+            checkpoints.save(epoch + 1, history)
     except KeyboardInterrupt:
         print(f"Interrupted: returning the {int(done.numpy())} completed epoch(s)")
     return history

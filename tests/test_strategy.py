@@ -139,6 +139,18 @@ def test_launch_workers_validates_arguments():
     assert len(set(ports)) == 3
 
 
+def test_start_workers_ends_every_worker_when_the_block_ends():
+    code = "import time; time.sleep(60)"
+    start = time.monotonic()
+    with strategy.start_workers([sys.executable, "-c", code], 2) as procs:
+        assert [p.poll() for p in procs] == [None, None]
+    assert all(p.returncode < 0 for p in procs)  # killed, not waited for
+    assert time.monotonic() - start < 30
+    with pytest.raises(ValueError, match="outputs"):
+        with strategy.start_workers(["python"], 2, outputs=[(None, None)]):
+            pass
+
+
 def test_worker_gpus_one_each_or_the_cpu():
     assert strategy.worker_gpus(2, 2) == [
         {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "CUDA_VISIBLE_DEVICES": "0"},

@@ -152,6 +152,7 @@ def test_fit_trains_a_model_with_a_per_pixel_loss():
         ({"epochs": 1, "loss": 5}, "loss"),
         ({"epochs": 1, "metrics": [3]}, "metrics"),
         ({"epochs": 1, "val_ds": [1, 2]}, "val_ds"),
+        ({"epochs": 1, "strategy": "mirrored"}, "strategy"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, match):
@@ -278,28 +279,9 @@ def test_a_killed_worker_and_its_cluster_restart_and_finish(tmp_path):
         "--delay",
         "0.05",
     ]
-    ports = S.free_ports(2)
-    workers = [f"localhost:{p}" for p in ports]
-    procs = []
-    try:
-        for i in range(2):
-            config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
-            procs.append(
-                subprocess.Popen(
-                    args,
-                    env=dict(_env(), TF_CONFIG=json.dumps(config)),
-                    cwd=ROOT,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
+    with S.start_workers(args, 2, env=_env(), cwd=ROOT) as procs:  # ends both on exit
         _wait_for_checkpoint(ckpt, procs)
         procs[1].send_signal(signal.SIGKILL)  # one worker dies; the other cannot go on alone
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait(timeout=30)
     done_before = len(_history_file(ckpt)["loss"])
     assert 1 <= done_before < 4
 
