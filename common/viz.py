@@ -1,8 +1,25 @@
 """Figures the notebooks share: training histories, image grids, model graphs, boxes,
 heatmap overlays (CAM, Grad-CAM, saliency) and segmentation mask overlays.
 
-Every function draws one titled, labelled matplotlib figure and returns it; call
-``plt.show()`` (or let Jupyter display it) afterwards.
+One convention for every function that draws:
+
+- **One panel** (:func:`plot_model`, :func:`draw_boxes`, :func:`overlay_heatmap`,
+  :func:`overlay_mask`): ``ax=None`` is the matplotlib Axes to draw on; when None, a new
+  figure sized for the panel. ``title`` is the Axes title.
+- **A grid of panels** (:func:`plot_history`, :func:`show_images`, :func:`compare_boxes`):
+  ``axes=None`` is a sequence of Axes to draw on, one per panel in order (any shape, e.g.
+  ``axes[0]``, one row of ``plt.subplots``; a single Axes for one panel); Axes beyond the
+  panels are switched off and too few raise ``ValueError``; when None, a new figure with
+  its own grid. ``title`` is the figure's suptitle (``title=None`` leaves it alone).
+- Only a figure the function creates gets ``tight_layout``: a caller's figure keeps its
+  own layout (e.g. ``layout="constrained"``). Anything but Axes in ``ax``/``axes`` raises
+  ``TypeError``.
+- Every function returns the ``matplotlib.figure.Figure`` it drew on: the new one, or the
+  one holding ``ax``/``axes``. Call ``plt.show()`` (or let Jupyter display it) afterwards.
+
+Panels compose: ``fig, axes = plt.subplots(2, 3)``, then
+``viz.show_images(images[:3], labels[:3], axes=axes[0])`` and
+``viz.overlay_heatmap(images[0], cam, ax=axes[1, 0])``.
 """
 
 from __future__ import annotations
@@ -12,6 +29,49 @@ import shutil
 import numpy as np
 
 
+def _check_ax(ax, arg: str = "ax"):
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"{arg} must be matplotlib Axes, got {type(ax).__name__}")
+    return ax
+
+
+def _panel(ax, figsize):
+    """``(figure, axes)``: ``ax`` and its figure, or a new ``figsize`` figure of one Axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        return plt.subplots(figsize=figsize)
+    return _check_ax(ax).figure, ax
+
+
+def _grid(axes, n: int, ncols: int, figsize):
+    """``(figure, n Axes, created)``: the first ``n`` of ``axes`` (the others switched off),
+    or a new ``figsize`` figure of ``ceil(n / ncols)`` rows of ``ncols`` Axes."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, grid = plt.subplots(-(-n // ncols), ncols, figsize=figsize, squeeze=False)
+        flat = list(grid.flat)
+    else:
+        flat = [_check_ax(a, "axes") for a in np.ravel(np.asarray(axes, dtype=object))]
+        if len(flat) < n:
+            raise ValueError(f"axes holds {len(flat)} Axes for {n} panels")
+        fig = flat[0].figure
+    for ax in flat[n:]:
+        ax.axis("off")
+    return fig, flat[:n], axes is None
+
+
+def _finish(fig, title, created: bool):
+    if title:
+        fig.suptitle(title)
+    if created:
+        fig.tight_layout()
+    return fig
+
+
 def _history_dict(history) -> dict[str, list[float]]:
     data = getattr(history, "history", history)  # keras History or a plain dict
     if not isinstance(data, dict) or not data:
@@ -19,15 +79,20 @@ def _history_dict(history) -> dict[str, list[float]]:
     return {k: list(map(float, v)) for k, v in data.items()}
 
 
-def plot_history(history, metrics=None, title: str = "Training history"):
-    """Plot each metric per epoch, with its ``val_`` twin on the same axes.
+def plot_history(history, metrics=None, title: str | None = "Training history", axes=None):
+    """Plot each metric per epoch, with its ``val_`` twin on the same axes: one panel per
+    metric.
 
     Args:
         history: ``model.fit``'s History, or a dict ``{name: [value per epoch]}``.
         metrics: names to plot (default: every name without the ``val_`` prefix).
-        title: figure title.
+        title: figure title (suptitle); None for none.
+        axes: Axes to draw on, one per metric (default: a new figure, one row).
+
+    Returns:
+        The figure. Raises ``ValueError`` for metrics not in the history or too few
+        ``axes``.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     data = _history_dict(history)
@@ -38,8 +103,11 @@ def plot_history(history, metrics=None, title: str = "Training history"):
     missing = [m for m in metrics if m not in data]
     if missing:
         raise ValueError(f"metrics {missing} not in history; it has {sorted(data)}")
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3), squeeze=False)
-    for ax, name in zip(axes[0], metrics, strict=True):
+    if not metrics:
+        raise ValueError("metrics must name at least one metric")
+    n = len(metrics)
+    fig, panels, created = _grid(axes, n, n, (4 * n, 3))
+    for ax, name in zip(panels, metrics, strict=True):
         epochs = np.arange(1, len(data[name]) + 1)
         ax.plot(epochs, data[name], "o-", label="train")
         if f"val_{name}" in data:
@@ -50,9 +118,7 @@ def plot_history(history, metrics=None, title: str = "Training history"):
         ax.set_title(name)
         ax.legend()
         ax.grid(alpha=0.3)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, created)
 
 
 def show_images(
@@ -63,6 +129,7 @@ def show_images(
     ncols: int = 8,
     title: str | None = None,
     size: float = 1.4,
+    axes=None,
 ):
     """Show images in a grid, titled with their label (and prediction, red when wrong).
 
@@ -71,12 +138,15 @@ def show_images(
         labels: optional ints ``(N,)``.
         predictions: optional ints ``(N,)``, shown as ``label→prediction``.
         class_names: optional names indexed by label.
-        ncols: images per row.
-        title: figure title.
-        size: inches per image.
-    """
-    import matplotlib.pyplot as plt
+        ncols: images per row of a new figure.
+        title: figure title (suptitle).
+        size: inches per image of a new figure.
+        axes: Axes to draw on, one per image (default: a new figure, ``ncols`` per row).
 
+    Returns:
+        The figure. Raises ``ValueError`` for an empty or badly shaped ``images``, labels
+        or predictions of another length, or too few ``axes``.
+    """
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
@@ -95,13 +165,10 @@ def show_images(
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
     titled = labels is not None
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(size * ncols, (size + 0.3 * titled) * nrows + 0.5), squeeze=False
-    )
-    for k, ax in enumerate(axes.flat):
+    figsize = (size * ncols, (size + 0.3 * titled) * nrows + 0.5)
+    fig, panels, created = _grid(axes, n, ncols, figsize)
+    for k, ax in enumerate(panels):
         ax.axis("off")
-        if k >= n:
-            continue
         ax.imshow(images[k], cmap="gray" if images.ndim == 3 else None)
         if labels is not None and predictions is not None:
             wrong = int(labels[k]) != int(predictions[k])
@@ -112,91 +179,120 @@ def show_images(
             )
         elif labels is not None:
             ax.set_title(name(labels[k]), fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, created)
 
 
 def _shape_text(layer) -> str:
     try:
-        shape = layer.output.shape
+        shape = layer.output.shape  # of the layer's first call
     except (AttributeError, ValueError):
         return ""
     return str(tuple(shape)).replace("None", "?")
 
 
-def plot_model(model, title: str | None = None):
-    """Draw a functional or Sequential model's layer graph: one box per layer with its
-    class and output shape, arrows from inputs to outputs.
+def _sources(call) -> list[str]:
+    """Names of the layers whose outputs a serialised call uses: an ``inbound_nodes`` entry
+    of a functional config, nested lists and dicts holding ``__keras_tensor__`` records
+    whose ``keras_history`` starts with the producing layer's name."""
+    if isinstance(call, dict):
+        if call.get("class_name") == "__keras_tensor__":
+            return [call["config"]["keras_history"][0]]
+        call = list(call.values())
+    if isinstance(call, (list, tuple)):
+        return [name for item in call for name in _sources(item)]
+    return []
 
-    ``keras.utils.plot_model`` draws the same with Graphviz when the ``dot`` program and
-    ``pydot`` are installed (as on Colab); this version needs only matplotlib.
+
+def _symbolic(layer, attr: str) -> list:
+    """The KerasTensors of ``layer.input`` or ``layer.output`` (its first call), or []."""
+    import keras
+
+    try:
+        return keras.tree.flatten(getattr(layer, attr))
+    except (AttributeError, ValueError):  # never called on symbolic tensors
+        return []
+
+
+def _layer_parents(model) -> dict[str, list[str]]:
+    """``{layer name: names of the layers feeding it}`` for ``model.layers``, each once.
+
+    From the public functional config (``model.get_config()["layers"][i]["inbound_nodes"]``,
+    every call of a shared layer included); without one (a Sequential or subclassed model,
+    or a custom layer without ``get_config``) from each layer's first call
+    (``layer.input`` made by another layer's ``layer.output``); a chain in ``model.layers``
+    order when neither links the layers.
+    """
+    layers = model.layers
+    try:
+        configs = model.get_config().get("layers", [])
+    except (NotImplementedError, TypeError, ValueError):
+        configs = []
+    calls = {c.get("name"): c.get("inbound_nodes") for c in configs if isinstance(c, dict)}
+    if all(calls.get(layer.name) is not None for layer in layers):
+        found = {layer.name: _sources(calls[layer.name]) for layer in layers}
+    else:
+        made_by = {id(t): layer.name for layer in layers for t in _symbolic(layer, "output")}
+        found = {
+            layer.name: [made_by.get(id(t)) for t in _symbolic(layer, "input")] for layer in layers
+        }
+    parents = {
+        name: [p for p in dict.fromkeys(ps) if p in found and p != name]
+        for name, ps in found.items()
+    }
+    if not any(parents.values()):  # no symbolic calls (a subclassed model): a chain
+        names = list(found)
+        parents = {name: [names[i - 1]] if i else [] for i, name in enumerate(names)}
+    return parents
+
+
+def plot_model(model, title: str | None = None, ax=None):
+    """Draw a functional or Sequential model's layer graph: one box per layer with its
+    name, class and output shape (``?`` for the batch), arrows from inputs to outputs; a
+    skip connection bends around the boxes it jumps.
+
+    Built on public Keras API only (``model.layers``, the functional config's
+    ``inbound_nodes``, ``layer.input``/``layer.output``). ``keras.utils.plot_model`` draws
+    the same with Graphviz when the ``dot`` program and ``pydot`` are installed (as on
+    Colab); this version needs only matplotlib.
+
+    Args:
+        model: a built ``keras.Model``.
+        title: axes title (default: the model's name and parameter count).
+        ax: the Axes to draw on (default: a new figure sized for the graph).
+
+    Returns:
+        The figure. Raises ``TypeError`` when ``model`` is not a ``keras.Model``,
+        ``ValueError`` when it is not built or has no layers.
     """
     import keras
-    import matplotlib.pyplot as plt
 
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if not model.built:
-        raise ValueError("model must be built (give it a keras.Input) before plotting")
-    layers = list(model.layers)
-    if isinstance(model, keras.Sequential) or not hasattr(model, "inputs"):
-        parents = {id(b): [a] for a, b in zip(layers, layers[1:], strict=False)}
-    else:
-        parents = {}
-        for layer in layers:
-            inbound = []
-            for node in getattr(layer, "_inbound_nodes", []):
-                for t in node.input_tensors:
-                    history = getattr(t, "_keras_history", None)
-                    if history is not None and history.operation in layers:
-                        inbound.append(history.operation)
-            parents[id(layer)] = inbound
-    depth = {}
-    for layer in layers:  # model.layers is in topological order
-        ps = parents.get(id(layer), [])
-        depth[id(layer)] = 1 + max((depth[id(p)] for p in ps), default=-1)
-    rows: dict[int, list] = {}
-    for layer in layers:
-        rows.setdefault(depth[id(layer)], []).append(layer)
-    width = max(len(r) for r in rows.values())
-    fig, ax = plt.subplots(figsize=(2.6 * width + 0.5, 0.9 * len(rows) + 0.6))
-    pos = {}
-    for d, row in rows.items():
-        for i, layer in enumerate(row):
-            pos[id(layer)] = ((i + 0.5) * width / len(row), -d)
-    for layer in layers:
-        for p in parents.get(id(layer), []):
-            (x0, y0), (x1, y1) = pos[id(p)], pos[id(layer)]
+    if not model.built or not model.layers:
+        raise ValueError("model must be built (give it a keras.Input) and have layers")
+    parents, depth = _layer_parents(model), {}
+    for name, ps in parents.items():  # model.layers is in topological order
+        depth[name] = 1 + max((depth.get(p, 0) for p in ps), default=-1)
+    rows = [[n for n in parents if depth[n] == d] for d in range(max(depth.values()) + 1)]
+    width, created = max(len(row) for row in rows), ax is None
+    fig, ax = _panel(ax, (2.6 * width + 0.5, 0.9 * len(rows) + 0.6))
+    pos = {n: ((i + 0.5) * width / len(r), -d) for d, r in enumerate(rows) for i, n in enumerate(r)}
+    for name, ps in parents.items():
+        for p in ps:
+            (x0, y0), (x1, y1) = pos[p], pos[name]
             bend = 0.0 if y0 - y1 == 1 else 0.3  # skip connections curve around boxes
-            ax.annotate(
-                "",
-                xy=(x1, y1 + 0.25),
-                xytext=(x0, y0 - 0.25),
-                arrowprops={
-                    "arrowstyle": "->",
-                    "color": "0.4",
-                    "connectionstyle": f"arc3,rad={bend}",
-                },
-            )
-    for layer in layers:
-        x, y = pos[id(layer)]
-        ax.text(
-            x,
-            y,
-            f"{layer.name} ({type(layer).__name__})\n{_shape_text(layer)}",
-            ha="center",
-            va="center",
-            fontsize=8,
-            bbox={"boxstyle": "round", "facecolor": "#e8f0fe", "edgecolor": "#4a6fa5"},
-        )
+            arrow = {"arrowstyle": "->", "color": "0.4", "connectionstyle": f"arc3,rad={bend}"}
+            ax.annotate("", xy=(x1, y1 + 0.25), xytext=(x0, y0 - 0.25), arrowprops=arrow)
+    box = {"boxstyle": "round", "facecolor": "#e8f0fe", "edgecolor": "#4a6fa5"}
+    for name, (x, y) in pos.items():
+        layer = model.get_layer(name)
+        text = f"{name} ({type(layer).__name__})\n{_shape_text(layer)}"
+        ax.text(x, y, text, ha="center", va="center", fontsize=8, bbox=box)
     ax.set_xlim(0, width)
     ax.set_ylim(-len(rows) + 0.4, 0.6)
     ax.axis("off")
     ax.set_title(title or f"{model.name}: {model.count_params():,} parameters")
-    fig.tight_layout()
-    return fig
+    return _finish(fig, None, created)
 
 
 def graphviz_available() -> bool:
@@ -230,12 +326,14 @@ def draw_boxes(
             detectors return them) or in pixels.
         labels: optional ints ``(N,)`` (shown through ``class_names`` when given).
         scores: optional floats ``(N,)``; boxes scoring below ``min_score`` are skipped.
-        ax: the matplotlib axes to draw on (default: a new figure).
+        ax: the Axes to draw on (default: a new figure shaped like the image).
+        title: axes title.
         color: one colour, or a list of colours indexed by label.
 
     Returns:
         The figure. Raises ``ValueError`` for inverted or non-finite boxes (via
-        :mod:`common.boxes`) and for ``labels``/``scores`` of another length than ``boxes``.
+        :mod:`common.boxes`) and for ``labels``/``scores`` of another length than ``boxes``,
+        ``TypeError`` when ``ax`` is not matplotlib Axes.
     """
     from common import boxes as B
 
@@ -285,7 +383,8 @@ def compare_boxes(
     scores=None,
     label: str | None = None,
     max_images: int = 6,
-    title: str = "True box (green), predicted box (red)",
+    title: str | None = "True box (green), predicted box (red)",
+    axes=None,
 ):
     """One row of panels: each image with its true and its predicted box, titled with
     their IoU (:func:`common.boxes.paired_iou`).
@@ -301,13 +400,13 @@ def compare_boxes(
             (no detection) is not drawn.
         label: optional caption of the predicted box (e.g. the class name).
         max_images: panels drawn (the first ``max_images`` images).
-        title: the figure's title.
+        title: figure title (suptitle); None for none.
+        axes: Axes to draw on, one per panel (default: a new figure, one row).
 
     Returns:
-        The figure. Raises ``ValueError`` when the three inputs differ in length.
+        The figure. Raises ``ValueError`` when the three inputs differ in length or
+        ``axes`` are too few.
     """
-    import matplotlib.pyplot as plt
-
     from common import boxes as B
 
     truth = np.asarray(true_boxes, np.float64).reshape(-1, 4)
@@ -326,8 +425,8 @@ def compare_boxes(
         np.concatenate([np.sort(pred[:, 0::2], 1), np.sort(pred[:, 1::2], 1)], 1), 0, 1
     )
     upright = upright[:, [0, 2, 1, 3]]
-    fig, axes = plt.subplots(1, n, figsize=(1.6 * n, 1.9), squeeze=False)
-    for i, ax in enumerate(axes[0]):
+    fig, panels, created = _grid(axes, n, n, (1.6 * n, 1.9))
+    for i, ax in enumerate(panels):
         known = bool(np.isfinite(truth[i]).all())
         draw_boxes(images[i], truth[i][None] if known else np.zeros((0, 4)), ax=ax, color="lime")
         score = None if scores is None else float(scores[i])
@@ -339,8 +438,7 @@ def compare_boxes(
             )  # fmt: skip
         if known:
             ax.set_title(f"IoU {B.paired_iou(pred[i], truth[i])[0]:.2f}", fontsize=9)
-    fig.suptitle(title)
-    return fig
+    return _finish(fig, title, created)
 
 
 def _box_outline(ax, box, color, linewidth: float = 2) -> tuple[float, float]:
@@ -377,12 +475,7 @@ def _image_for_display(image, arg="image"):
 def _axes(ax, h, w, side: float = 3):
     """``(figure, axes)``: ``ax`` and its figure, or a new ``side``-inch-wide figure shaped
     like an ``h x w`` image."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(side, side * h / w))
-        return fig, ax
-    return ax.figure, ax
+    return _panel(ax, (side, side * h / w))
 
 
 def overlay_heatmap(
@@ -396,7 +489,7 @@ def overlay_heatmap(
         heatmap: ``(H, W)`` map, the image's height and width (e.g. from
             :mod:`common.interpret`); values in [0, 1] are drawn on a fixed 0-1 colour
             scale, others from their minimum to their maximum.
-        ax: the matplotlib axes to draw on (default: a new figure).
+        ax: the Axes to draw on (default: a new figure shaped like the image).
         alpha: opacity of the heatmap, in [0, 1].
         cmap: a matplotlib colour map name.
         title: axes title.
@@ -432,9 +525,9 @@ def overlay_heatmap(
     return fig
 
 
-# a fixed colour per class label 1, 2, ... (label k uses MASK_COLOURS[(k - 1) % 20]);
-# matplotlib's tab20, dark shades first
-MASK_COLOURS = np.array(
+# a fixed colour per class label 1, 2, ... (label k uses _MASK_COLORS[(k - 1) % 20]);
+# matplotlib's tab20, dark shades first. Public through mask_colors(n).
+_MASK_COLORS = np.array(
     [
         (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
         (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
@@ -447,19 +540,20 @@ MASK_COLOURS = np.array(
 
 def mask_colors(n: int) -> np.ndarray:
     """``(n, 3)`` floats in [0, 1]: the colours :func:`overlay_mask` gives classes (or
-    instances) ``1..n``, e.g. to colour boxes of the same classes alike."""
+    instances) ``1..n``, e.g. to colour boxes of the same classes alike. Twenty colours
+    (matplotlib's tab20, dark shades first), cycling: class ``k`` and ``k + 20`` share one."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be a non-negative int, got {n!r}")
-    return MASK_COLOURS[np.arange(n) % len(MASK_COLOURS)]
+    return _MASK_COLORS[np.arange(n) % len(_MASK_COLORS)]
 
 
 def mask_rgba(mask, alpha: float = 1.0) -> np.ndarray:
     """RGBA image ``(H, W, 4)`` of an integer label map: label 0 transparent, label ``k``
-    in ``MASK_COLOURS[(k - 1) % 20]`` with opacity ``alpha``."""
+    in the ``k``-th colour of :func:`mask_colors` with opacity ``alpha``."""
     mask = np.asarray(mask)
     rgba = np.zeros(mask.shape + (4,), np.float32)
     fg = mask > 0
-    rgba[fg, :3] = MASK_COLOURS[(mask[fg] - 1) % len(MASK_COLOURS)]
+    rgba[fg, :3] = _MASK_COLORS[(mask[fg] - 1) % len(_MASK_COLORS)]
     rgba[fg, 3] = alpha
     return rgba
 
@@ -485,12 +579,12 @@ def overlay_mask(image, mask, n_classes=None, ax=None, alpha: float = 0.5, title
             in [0, 255].
         mask: int label map ``(H, W)`` (``(H, W, 1)`` accepted), the image's height and
             width; class 0 is background and stays transparent, class ``k >= 1`` gets a
-            fixed colour (:data:`MASK_COLOURS`, the same in every figure). Or instance
+            fixed colour (:func:`mask_colors`, the same in every figure). Or instance
             masks ``(N, H, W)`` (booleans or probabilities, as Mask R-CNN gives them):
             drawn through :func:`instance_label_map`, one colour per instance.
         n_classes: number of classes counting the background; when given, labels must be
             below it (default: any non-negative label).
-        ax: the matplotlib axes to draw on (default: a new figure).
+        ax: the Axes to draw on (default: a new figure shaped like the image).
         alpha: opacity of the coloured classes, in [0, 1].
         title: axes title.
 

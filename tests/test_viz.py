@@ -79,6 +79,74 @@ def test_plot_model_sequential_and_errors():
         viz.plot_model("model")
 
 
+def _graph(ax):
+    """``({layer name: (x, y)}, [arrow rad])`` of a plot_model Axes."""
+    boxes = {t.get_text().split(" ")[0]: t.get_position() for t in ax.texts if t.get_text()}
+    rads = [t.arrow_patch.get_connectionstyle().rad for t in ax.texts if not t.get_text()]
+    return boxes, rads
+
+
+def test_plot_model_skip_connection_bends_around_the_block():
+    import keras
+
+    inputs = keras.Input((4,), name="in")
+    h = keras.layers.Dense(4, name="h1")(inputs)
+    h = keras.layers.Dense(4, name="h2")(h)
+    model = keras.Model(inputs, keras.layers.Add(name="add")([inputs, h]))
+    fig, axes = plt.subplots(1, 2)
+    assert viz.plot_model(model, ax=axes[1]) is fig and not axes[0].texts
+    boxes, rads = _graph(axes[1])
+    assert [round(boxes[n][1]) for n in ("in", "h1", "h2", "add")] == [0, -1, -2, -3]
+    assert sorted(rads) == [0.0, 0.0, 0.0, 0.3]  # in->h1, h1->h2, h2->add; in->add bends
+    assert "add (Add)\n(?, 4)" in [t.get_text() for t in axes[1].texts]
+    assert axes[1].get_title() == f"{model.name}: 40 parameters"
+
+
+def test_plot_model_sequential_is_a_chain_in_layer_order():
+    import keras
+
+    model = keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(4, name="d1"), keras.layers.Dense(2, name="d2")]
+    )
+    fig, ax = plt.subplots()
+    assert viz.plot_model(model, ax=ax) is fig
+    boxes, rads = _graph(ax)
+    assert list(boxes) == ["d1", "d2"] and boxes["d1"][1] == 0 and boxes["d2"][1] == -1
+    assert rads == [0.0]
+    with pytest.raises(TypeError, match="ax must be"):
+        viz.plot_model(model, ax="left")
+    with pytest.raises(ValueError, match="built"):
+        viz.plot_model(keras.Sequential([keras.layers.Dense(2)]))
+
+
+def test_plot_model_shared_layers_and_unserialisable_custom_layers():
+    import keras
+
+    class Scale(keras.layers.Layer):  # takes a function: its config cannot be serialised
+        def __init__(self, fn, **kwargs):
+            super().__init__(**kwargs)
+            self.fn = fn
+
+        def call(self, x):
+            return self.fn(x)
+
+    base = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], name="base")
+    a, b = keras.Input((3,), name="a"), keras.Input((3,), name="b")
+    siamese = keras.Model([a, b], keras.layers.Subtract(name="sub")([base(a), base(b)]))
+    # one edge per pair of layers, from every call of the shared base network
+    assert viz._layer_parents(siamese) == {"a": [], "b": [], "base": ["a", "b"], "sub": ["base"]}
+    x = keras.Input((2,), name="x")
+    scaled = Scale(lambda t: 2 * t, name="scale")(keras.layers.Dense(2, name="d")(x))
+    custom = keras.Model(x, keras.layers.Add(name="add")([scaled, x]))
+    assert viz._layer_parents(custom) == {
+        "x": [],
+        "d": ["x"],
+        "scale": ["d"],
+        "add": ["scale", "x"],
+    }
+    assert len(_graph(viz.plot_model(custom).axes[0])[1]) == 4
+
+
 def test_draw_boxes_draws_one_rectangle_and_caption_per_kept_box():
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -162,11 +230,11 @@ def test_overlay_mask_colours_each_class_and_leaves_background_clear():
     assert rgba.shape == (4, 5, 4)
     np.testing.assert_array_equal(rgba[:, 0, 3], 0.0)  # background transparent
     np.testing.assert_allclose(rgba[:, 1:, 3], 0.6)
-    np.testing.assert_allclose(rgba[0, 1, :3], viz.MASK_COLOURS[0])
-    np.testing.assert_allclose(rgba[0, 3, :3], viz.MASK_COLOURS[1])
+    np.testing.assert_allclose(rgba[0, 1, :3], viz.mask_colors(2)[0])
+    np.testing.assert_allclose(rgba[0, 3, :3], viz.mask_colors(2)[1])
     # the same class gets the same colour whatever else the mask holds
     again = viz.mask_rgba(np.array([[2]]))
-    np.testing.assert_allclose(again[0, 0, :3], viz.MASK_COLOURS[1])
+    np.testing.assert_allclose(again[0, 0, :3], viz.mask_colors(2)[1])
     # (H, W, 1) masks, integer-valued floats, many classes (colours cycle)
     viz.overlay_mask(np.zeros((4, 5, 3), "uint8"), mask[..., None].astype(float))
     viz.overlay_mask(np.zeros((2, 2)), np.array([[0, 21], [40, 3]]))
@@ -198,8 +266,8 @@ def test_overlay_mask_draws_instance_masks_one_colour_each():
     assert ids[0, 0] == 1 and ids[2, 0] == 2 and ids[5, 0] == 0
     fig = viz.overlay_mask(image, inst)
     rgba = fig.axes[0].images[1].get_array()
-    assert np.allclose(rgba[0, 0, :3], viz.MASK_COLOURS[0])
-    assert np.allclose(rgba[2, 0, :3], viz.MASK_COLOURS[1]) and rgba[5, 0, 3] == 0
+    assert np.allclose(rgba[0, 0, :3], viz.mask_colors(2)[0])
+    assert np.allclose(rgba[2, 0, :3], viz.mask_colors(2)[1]) and rgba[5, 0, 3] == 0
     plt.close(fig)
     with pytest.raises(ValueError, match="instance masks"):
         viz.instance_label_map(np.zeros((4, 4)))
@@ -245,3 +313,45 @@ def test_overlay_heatmap_outlines_the_box_on_pixel_edges():
     with pytest.raises(ValueError, match="box"):
         viz.overlay_heatmap(np.zeros((10, 20)), heat, box=[0.5, 0.0, 0.2, 1.0])
     plt.close("all")
+
+
+def test_grid_functions_draw_into_given_axes():
+    fig, axes = plt.subplots(2, 4)
+    out = viz.show_images(np.zeros((3, 5, 5)), [0, 1, 2], [0, 1, 1], axes=axes[0], title="row")
+    assert out is fig and fig.get_suptitle() == "row"
+    assert [len(ax.images) for ax in axes[0]] == [1, 1, 1, 0]
+    assert not axes[0, 3].axison and axes[1, 0].axison  # extra Axes off, others untouched
+    assert axes[0, 2].get_title() == "2→1" and axes[0, 2].title.get_color() == "red"
+    history = {"loss": [1.0, 0.5], "val_loss": [1.2, 0.8], "accuracy": [0.5, 0.8]}
+    assert viz.plot_history(history, axes=axes[1, 2:], title=None) is fig
+    assert [ax.get_title() for ax in axes[1, 2:]] == ["loss", "accuracy"]
+    assert fig.get_suptitle() == "row"  # title=None leaves the figure's title alone
+    single = plt.subplots()
+    assert viz.plot_history(history, metrics="loss", axes=single[1]) is single[0]
+    boxes = np.array([[0.1, 0.1, 0.5, 0.5]] * 2)
+    fig2, axes2 = plt.subplots(1, 2)
+    assert viz.compare_boxes(np.zeros((2, 8, 8)), boxes, boxes, axes=axes2) is fig2
+    assert [ax.get_title() for ax in axes2] == ["IoU 1.00"] * 2
+    with pytest.raises(ValueError, match="axes holds 2 Axes for 3 panels"):
+        viz.show_images(np.zeros((3, 5, 5)), axes=axes2)
+    with pytest.raises(TypeError, match="axes must be matplotlib Axes"):
+        viz.plot_history(history, axes=["a", "b"])
+    with pytest.raises(ValueError, match="at least one"):
+        viz.plot_history(history, metrics=[])
+
+
+def test_panel_functions_draw_on_given_ax_and_return_its_figure():
+    fig, axes = plt.subplots(1, 3)
+    image = np.zeros((4, 6, 3), "uint8")
+    assert viz.draw_boxes(image, [[0, 0, 1, 1]], ax=axes[0], title="boxes") is fig
+    assert viz.overlay_mask(image, np.ones((4, 6), int), ax=axes[1], title="mask") is fig
+    assert viz.overlay_heatmap(image, np.zeros((4, 6)), ax=axes[2], title="map") is fig
+    assert [ax.get_title() for ax in axes] == ["boxes", "mask", "map"]
+    assert [len(ax.images) for ax in axes] == [1, 2, 2] and len(fig.axes) == 3
+    for draw, args in (
+        (viz.draw_boxes, ([[0, 0, 1, 1]],)),
+        (viz.overlay_mask, (np.ones((4, 6), int),)),
+        (viz.overlay_heatmap, (np.zeros((4, 6)),)),
+    ):
+        with pytest.raises(TypeError, match="ax must be matplotlib Axes"):
+            draw(image, *args, ax=axes)  # an array of Axes, not one
