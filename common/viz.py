@@ -130,11 +130,13 @@ def show_images(
     title: str | None = None,
     size: float = 1.4,
     axes=None,
+    titles=None,
 ):
     """Show images in a grid, titled with their label (and prediction, red when wrong).
 
     Args:
-        images: array ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)``; uint8 or floats.
+        images: array ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)``; uint8 or floats;
+            or a list of such images of different sizes.
         labels: optional ints ``(N,)``.
         predictions: optional ints ``(N,)``, shown as ``label→prediction``.
         class_names: optional names indexed by label.
@@ -142,20 +144,19 @@ def show_images(
         title: figure title (suptitle).
         size: inches per image of a new figure.
         axes: Axes to draw on, one per image (default: a new figure, ``ncols`` per row).
+        titles: optional text above each image, instead of labels.
 
     Returns:
         The figure. Raises ``ValueError`` for an empty or badly shaped ``images``, labels
         or predictions of another length, or too few ``axes``.
     """
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim not in (3, 4) or len(images) == 0:
-        raise ValueError(f"images must be a non-empty (N, H, W[, C]) array, got {images.shape}")
+    images = _image_stack(images)
     if not isinstance(ncols, int) or ncols < 1:
         raise ValueError(f"ncols must be a positive int, got {ncols!r}")
     n = len(images)
-    for arg, value in (("labels", labels), ("predictions", predictions)):
+    if titles is not None and labels is not None:
+        raise ValueError("give labels or titles, not both")
+    for arg, value in (("labels", labels), ("predictions", predictions), ("titles", titles)):
         if value is not None and len(value) != n:
             raise ValueError(f"{arg} has {len(value)} entries for {n} images")
 
@@ -164,13 +165,15 @@ def show_images(
 
     ncols = min(ncols, n)
     nrows = -(-n // ncols)
-    titled = labels is not None
+    titled = labels is not None or titles is not None
     figsize = (size * ncols, (size + 0.3 * titled) * nrows + 0.5)
     fig, panels, created = _grid(axes, n, ncols, figsize)
     for k, ax in enumerate(panels):
         ax.axis("off")
-        ax.imshow(images[k], cmap="gray" if images.ndim == 3 else None)
-        if labels is not None and predictions is not None:
+        ax.imshow(images[k], cmap="gray" if images[k].ndim == 2 else None)
+        if titles is not None:
+            ax.set_title(str(titles[k]), fontsize=8)
+        elif labels is not None and predictions is not None:
             wrong = int(labels[k]) != int(predictions[k])
             ax.set_title(
                 f"{name(labels[k])}→{name(predictions[k])}",
@@ -180,6 +183,19 @@ def show_images(
         elif labels is not None:
             ax.set_title(name(labels[k]), fontsize=8)
     return _finish(fig, title, created)
+
+
+def _image_stack(images) -> list:
+    """``images`` as a list of ``(H, W)`` or ``(H, W, 3)`` arrays (one channel squeezed)."""
+    stack = [np.asarray(i) for i in images] if isinstance(images, (list, tuple)) else None
+    if stack is None:
+        array = np.asarray(images)
+        if array.ndim not in (3, 4) or len(array) == 0:
+            raise ValueError(f"images must be a non-empty (N, H, W[, C]) array, got {array.shape}")
+        stack = list(array)
+    if not stack or any(i.ndim not in (2, 3) for i in stack):
+        raise ValueError("images must be a non-empty list of (H, W) or (H, W, C) images")
+    return [i[..., 0] if i.ndim == 3 and i.shape[-1] == 1 else i for i in stack]
 
 
 def _shape_text(layer) -> str:

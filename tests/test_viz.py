@@ -355,3 +355,15 @@ def test_panel_functions_draw_on_given_ax_and_return_its_figure():
     ):
         with pytest.raises(TypeError, match="ax must be matplotlib Axes"):
             draw(image, *args, ax=axes)  # an array of Axes, not one
+
+
+def test_show_images_takes_images_of_different_sizes_with_titles():
+    images = [np.zeros((10, 20, 3), np.uint8), np.ones((30, 15), np.float32)]
+    fig = viz.show_images(images, titles=["wide", "tall"], title="photos")
+    axes = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in axes] == ["wide", "tall"]
+    assert axes[0].images[0].get_array().shape == (10, 20, 3)
+    with pytest.raises(ValueError, match="labels or titles"):
+        viz.show_images(images, labels=[0, 1], titles=["a", "b"])
+    with pytest.raises(ValueError, match="titles has 1"):
+        viz.show_images(images, titles=["a"])
