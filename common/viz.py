@@ -441,7 +441,7 @@ def compare_boxes(
         np.concatenate([np.sort(pred[:, 0::2], 1), np.sort(pred[:, 1::2], 1)], 1), 0, 1
     )
     upright = upright[:, [0, 2, 1, 3]]
-    fig, panels, created = _grid(axes, n, n, (1.6 * n, 1.9))
+    fig, panels, created = _grid(axes, n, n, (1.4 * n, 1.75))
     for i, ax in enumerate(panels):
         known = bool(np.isfinite(truth[i]).all())
         draw_boxes(images[i], truth[i][None] if known else np.zeros((0, 4)), ax=ax, color="lime")
