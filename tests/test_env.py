@@ -129,3 +129,42 @@ def test_importing_common_does_not_import_tensorflow_or_keras():
         "print('keras' in sys.modules)\n"
     )
     assert out.stdout.split() == ["[]", "False"]
+
+
+def test_dry_run_is_full_mode_with_the_flag(monkeypatch):
+    monkeypatch.setenv("TFAT_MODE", "full")
+    monkeypatch.setenv("TFAT_DRY_RUN", "1")
+    assert env.dry_run() and "dry run" in env.describe()
+    monkeypatch.setenv("TFAT_DRY_RUN", "0")
+    assert not env.dry_run()
+    monkeypatch.setenv("TFAT_DRY_RUN", "1")
+    monkeypatch.setenv("TFAT_MODE", "smoke")
+    assert not env.dry_run()  # smoke mode is never a dry run
+
+
+def test_check_bar_asserts_outside_the_dry_run(monkeypatch, capsys):
+    monkeypatch.setenv("TFAT_MODE", "smoke")
+    assert env.check_bar("test accuracy", 0.912, at_least=0.85) is True
+    assert capsys.readouterr().out.strip() == "test accuracy 0.912 ≥ 0.85: passed"
+    with pytest.raises(AssertionError, match="test accuracy 0.8 is below 0.85"):
+        env.check_bar("test accuracy", 0.8, at_least=0.85)
+    with pytest.raises(AssertionError, match="RMSE 2 is not below 1"):
+        env.check_bar("RMSE", 2, below=1)
+    assert env.check_bar("dead channels", 0.5, at_most=0.5)
+    with pytest.raises(AssertionError, match="is not above"):
+        env.check_bar("ratio", 1.0, above=1.0)
+
+
+def test_check_bar_reports_in_the_dry_run(monkeypatch, capsys):
+    monkeypatch.setenv("TFAT_MODE", "full")
+    monkeypatch.setenv("TFAT_DRY_RUN", "1")
+    assert env.check_bar("mean IoU", 0.04, at_least=0.65) is False  # no AssertionError
+    assert capsys.readouterr().out.strip() == "mean IoU 0.04 (bar ≥ 0.65): dry run: bar not checked"
+
+
+@pytest.mark.parametrize(
+    "bar", [{}, {"at_least": 1, "below": 2}, {"over": 1}, {"at_least": "high"}]
+)
+def test_check_bar_needs_one_numeric_bar(bar):
+    with pytest.raises(ValueError):
+        env.check_bar("x", 0.5, **bar)

@@ -219,3 +219,32 @@ def test_tf_print_capture_reads_what_tf_print_wrote():
     fizz(tf.constant(2))
     assert capture.read() == "Fizz 0\nFizz 1\n"
     assert capture.read() == ""  # read once
+
+
+def test_sync_writes_the_setup_cell_and_colab_links(tmp_path):
+    folder = tmp_path / "course1_x" / "week1_y"
+    folder.mkdir(parents=True)
+    path = _write(folder / "C1_W1_Lab_1_z.ipynb", "old setup", "x = 1")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("# t"))
+    nbformat.write(nb, path)
+    old = "https://colab.research.google.com/github/someone/old/blob/main/course1_x/week1_y/a.ipynb"
+    (tmp_path / "README.md").write_text(f"| a | [open]({old}) |\n")
+    changed = notebooks.sync(tmp_path)
+    assert sorted(p.name for p in changed) == ["C1_W1_Lab_1_z.ipynb", "README.md"]
+    assert nbformat.read(path, as_version=4).cells[1].source == notebooks.SETUP_CELL
+    assert notebooks.colab_link("course1_x/week1_y/a.ipynb") in (tmp_path / "README.md").read_text()
+    assert notebooks.sync(tmp_path) == []  # nothing left to rewrite
+
+
+def test_colab_extra_is_read_from_the_installed_metadata(monkeypatch):
+    from common import colab
+
+    requires = [
+        "numpy>=1.26",
+        'mlxtend>=0.23; extra == "colab"',
+        "tensorflow-metadata==1.17.1 ; extra == 'colab'",
+        'ruff>=0.6; extra == "dev"',
+    ]
+    monkeypatch.setattr(colab.metadata, "requires", lambda name: requires)
+    assert colab.colab_requirements() == ["mlxtend>=0.23", "tensorflow-metadata==1.17.1"]
