@@ -29,7 +29,7 @@ STACK ?= ours
 DRY_PY := $(if $(filter colab,$(STACK)),$(COLAB_PY),$(PY))
 DRY_DEPS := $(if $(filter colab,$(STACK)),colab-setup,$(STAMP))
 
-.PHONY: help setup lab run test unit outputs dryrun colab-env colab-setup colab-unit bench lint clean
+.PHONY: help setup lab run test unit outputs dryrun grade editions colab-env colab-setup colab-unit bench lint clean
 
 help:
 	@echo "make run    execute every notebook (or NB=path) in smoke mode, one line each"
@@ -38,6 +38,8 @@ help:
 	@echo "make outputs  re-execute notebooks (or NB=path) and commit-ready outputs in place"
 	@echo "make dryrun  every notebook (or NB=path) in full mode, offline, on local fakes (STACK=colab: Colab's versions)"
 	@echo "make colab-setup  the setup cell's Colab install, end to end, on Colab's versions; colab-unit: unit tests there"
+	@echo "make grade NB=path  grade an exercise notebook offline (smoke mode): a score per exercise"
+	@echo "make editions  regenerate the exercise editions (course*/week*/exercises/) from the solutions"
 	@echo "make unit   unit tests only   make bench  timing ratios (benchmarks/)   make lint  ruff"
 
 $(STAMP): pyproject.toml
@@ -67,6 +69,16 @@ unit: $(STAMP)
 outputs: $(STAMP)
 	TFAT_MODE=smoke MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 tests/offline.sh \
 	  $(PY) -m common.notebooks run --inplace --workers $(WORKERS) $(NB)
+
+# Grading runs the learner's notebook offline, in smoke mode unless MODE=full (then from the
+# local cache of a previous full-mode run: the network stays off).
+MODE ?= smoke
+grade: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make grade NB=path/to/notebook.ipynb"; exit 2; }
+	$(subst TFAT_MODE=smoke,TFAT_MODE=$(MODE),$(SMOKE)) $(PY) -m common.grading grade $(NB)
+
+editions: $(STAMP)
+	$(PY) -m common.grading editions
 
 dryrun: $(DRY_DEPS)
 	@mkdir -p build && rm -f build/dryrun-network.log
