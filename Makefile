@@ -29,7 +29,7 @@ STACK ?= ours
 DRY_PY := $(if $(filter colab,$(STACK)),$(COLAB_PY),$(PY))
 DRY_DEPS := $(if $(filter colab,$(STACK)),colab-setup,$(STAMP))
 
-.PHONY: help setup lab run test unit outputs dryrun grade editions colab-env colab-setup colab-unit bench lint clean
+.PHONY: help setup lab run test unit outputs dryrun grade grade-check editions colab-env colab-setup colab-unit bench lint clean
 
 help:
 	@echo "make run    execute every notebook (or NB=path) in smoke mode, one line each"
@@ -39,6 +39,7 @@ help:
 	@echo "make dryrun  every notebook (or NB=path) in full mode, offline, on local fakes (STACK=colab: Colab's versions)"
 	@echo "make colab-setup  the setup cell's Colab install, end to end, on Colab's versions; colab-unit: unit tests there"
 	@echo "make grade NB=path  grade an exercise notebook offline (smoke mode): a score per exercise"
+	@echo "make grade-check  grade every solution, exercise edition and mutation (tests/grading_course)"
 	@echo "make editions  regenerate the exercise editions (course*/week*/exercises/) from the solutions"
 	@echo "make unit   unit tests only   make bench  timing ratios (benchmarks/)   make lint  ruff"
 
@@ -61,10 +62,16 @@ run: $(STAMP)
 test: $(STAMP)
 	@mkdir -p build && rm -f build/network.log
 	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) \
-	  --dist loadscope $(NBVAL) --durations=15 tests $(or $(NB),$(wildcard course*/week*/*.ipynb))
+	  --dist loadscope $(NBVAL) --durations=15 tests --ignore=tests/grading_course $(or $(NB),$(wildcard course*/week*/*.ipynb))
 
 unit: $(STAMP)
-	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) tests
+	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) tests \
+	  --ignore=tests/grading_course
+
+# Every graded notebook graded for real: solutions full marks, editions 0, each mutation 0 on its
+# own exercise only (tests/grading_course; minutes, so outside make test).
+grade-check: $(STAMP)
+	$(SMOKE) $(PY) -m pytest -n $(WORKERS) --durations=10 tests/grading_course
 
 outputs: $(STAMP)
 	TFAT_MODE=smoke MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 tests/offline.sh \
@@ -105,7 +112,7 @@ colab-setup: $(COLAB_STAMP)
 	$(COLAB_PY) tests/colab_stack/setup_check.py file://$(CURDIR)/$(COLAB_CLONE)
 
 colab-unit: colab-setup
-	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(COLAB_PY) -m pytest -n $(WORKERS) tests
+	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(COLAB_PY) -m pytest -n $(WORKERS) tests --ignore=tests/grading_course
 
 bench: $(STAMP)
 	@ls benchmarks/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }; \
