@@ -140,3 +140,16 @@ def test_committed_editions_match_the_generator():
     """nbdev's rule: an edition is never edited by hand; regenerate with
     `python -m common.grading editions`."""
     assert editions.write_editions(check=True) == []
+
+
+@pytest.mark.slow
+def test_make_grade_exit_status_and_table(solved, tmp_path, capsys):
+    """What `make grade NB=...` runs: 0 at or above the pass mark, 1 below, 2 when refused."""
+    assert grader.main(str(solved), str(solved)) == 0
+    out = capsys.readouterr().out
+    assert "total" in out and "3/3  PASS (pass mark 80%)" in out
+    edition = _write(tmp_path, editions.edition(json.loads(solved.read_text())))
+    assert grader.main(str(edition), str(solved)) == 1
+    assert "not implemented" in capsys.readouterr().out
+    assert grader.main(str(tmp_path / "missing.ipynb"), str(solved)) == 2
+    assert "cannot grade" in capsys.readouterr().out
