@@ -314,6 +314,7 @@ def test_full_mode_cats_vs_dogs_slices_the_one_tfds_split(
 def test_tables_and_image_sets_are_kept_apart(smoke):
     assert data.available_tables() == [
         "breast_cancer",
+        "breast_cancer_wisconsin",
         "energy_efficiency",
         "wine_quality_red",
         "wine_quality_white",
@@ -577,6 +578,40 @@ def test_breast_cancer_is_the_same_data_in_both_modes(monkeypatch, tmp_path):
     (tmp_path / "wdbc.data").write_text("1,2,3\n")
     with pytest.raises(RuntimeError, match="not the UCI wdbc.data"):
         data.load_table("breast_cancer", data_dir=str(tmp_path))
+
+
+WISCONSIN_LINES = (  # UCI's breast-cancer-wisconsin.data: no header, '?' where missing
+    "1000025,5,1,1,1,2,1,3,1,1,2\n1002945,5,4,4,5,7,10,3,2,1,2\n1015425,3,1,1,1,2,2,3,1,1,2\n"
+    "1016277,6,8,8,1,3,4,3,7,1,2\n1017023,4,1,1,3,2,1,3,1,1,2\n1057013,8,4,5,1,2,?,7,3,1,4\n"
+)
+
+
+def test_breast_cancer_wisconsin_is_read_raw_as_the_course_reads_it(monkeypatch, tmp_path):
+    import pandas as pd
+
+    (tmp_path / "breast-cancer-wisconsin.data").write_text(WISCONSIN_LINES)
+    monkeypatch.setenv("TFAT_MODE", "full")
+    monkeypatch.setattr(data.env, "online", lambda *a, **k: False)  # must not be needed
+    full = data.load_table("breast_cancer_wisconsin", data_dir=str(tmp_path))
+    assert tuple(full.columns) == data.registry.readers.WISCONSIN_COLUMNS and len(full) == 6
+    assert full["id"].iloc[0] == 1000025 and full["class"].tolist() == [2] * 5 + [4]
+    assert full["bare_nuclei"].tolist() == ["1", "10", "2", "4", "1", "?"]
+    clean = full[full["bare_nuclei"] != "?"].drop(columns="id")  # the course's cleaning
+    assert pd.to_numeric(clean["bare_nuclei"]).tolist() == [1, 10, 2, 4, 1]
+
+    monkeypatch.setenv("TFAT_MODE", "smoke")  # the stand-in: the same format, from WDBC
+    smoke = data.load_table("breast_cancer_wisconsin")
+    assert smoke.dtypes.equals(full.dtypes) and len(smoke) == 569
+    assert (smoke["bare_nuclei"] == "?").sum() == 16 and smoke["id"].is_unique
+    assert smoke["class"].value_counts().to_dict() == {2: 357, 4: 212}
+    scores = smoke.drop(columns=["id", "class", "bare_nuclei"]).to_numpy()
+    assert scores.min() == 1 and scores.max() == 10
+    assert data.load_table("breast_cancer_wisconsin").equals(smoke)  # deterministic
+
+    monkeypatch.setenv("TFAT_MODE", "full")
+    (tmp_path / "breast-cancer-wisconsin.data").write_text("1,2,3\n")
+    with pytest.raises(RuntimeError, match="not the UCI breast-cancer-wisconsin.data"):
+        data.load_table("breast_cancer_wisconsin", data_dir=str(tmp_path))
 
 
 def test_make_digit_canvas_pastes_each_digit_inside_its_box():
@@ -1015,6 +1050,7 @@ def test_dry_run_tables_have_the_real_columns_and_valid_values(dry):
     for name in data.available_tables():
         frame = data.load_table(name)
         assert list(frame.columns) == list(data.REGISTRY[name].columns)
+        frame = frame[frame.ne("?").all(axis=1)]  # the original Wisconsin file's missing cells
         assert len(frame) >= 20 and np.isfinite(frame.to_numpy(dtype=float)).all(), name
     for colour in ("red", "white"):
         quality = data.load_table(f"wine_quality_{colour}")["quality"]

@@ -69,3 +69,27 @@ def pair(first: str, second: str):
 
     read.__name__ = f"pair({first!r}, {second!r})"
     return read
+
+
+WISCONSIN_COLUMNS = (
+    "id", "clump_thickness", "un_cell_size", "un_cell_shape", "marginal_adheshion",
+    "single_eph_cell_size", "bare_nuclei", "bland_chromatin", "normal_nucleoli", "mitoses",
+    "class",
+)  # fmt: skip  # the course's names for the UCI file's columns (its spelling)
+
+
+def read_wisconsin(path, split=None):
+    """UCI's original Wisconsin breast cancer file (``breast-cancer-wisconsin.data``: no
+    header; sample id, nine cytology scores 1-10, class 2 benign / 4 malignant), read as
+    the course reads it: raw, so ``bare_nuclei`` is text with ``"?"`` for missing values.
+
+    ``path`` may also be an open text buffer in the same format (the smoke stand-in).
+    """
+    import pandas as pd
+
+    frame = pd.read_csv(path, names=list(WISCONSIN_COLUMNS), header=None)
+    if frame.shape[1] != len(WISCONSIN_COLUMNS) or not set(frame["class"]) <= {2, 4}:
+        raise RuntimeError(
+            f"{path} is not the UCI breast-cancer-wisconsin.data file (id, 9 scores, class 2/4)"
+        )
+    return frame

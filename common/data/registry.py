@@ -124,6 +124,10 @@ CAMVID_CLASSES = (
     "traffic light", "fence", "vehicle", "pedestrian", "bicyclist", "void",
 )  # fmt: skip
 PET_CLASSES = ("pet", "background", "outline")  # tfds mask values 1, 2, 3
+WISCONSIN_URL = (
+    "https://archive.ics.uci.edu/ml/machine-learning-databases/breast-cancer-wisconsin/"
+    "breast-cancer-wisconsin.data"
+)
 CALTECH_URL = (
     "https://storage.googleapis.com/tensorflow-3-public/datasets/caltech_birds2010_011.zip"
 )
@@ -389,6 +393,25 @@ REGISTRY: dict[str, Entry] = {
             "0 benign)"
         ),
     ),
+    "breast_cancer_wisconsin": Entry(
+        splits=("all",),
+        full=CourseFile(WISCONSIN_URL, readers.read_wisconsin, fakes.wisconsin_csv),
+        smoke=smoke.wisconsin,
+        columns=readers.WISCONSIN_COLUMNS,
+        full_text=(
+            "UCI breast cancer Wisconsin (original), 699 tumours (16 with a '?' bare_nuclei), "
+            f"from {WISCONSIN_URL}"
+        ),
+        smoke_text=(
+            "stand-in in the same format, derived from scikit-learn's 569 WDBC tumours: nine "
+            "of its measurements scaled to integer scores 1-10, made-up ids, 16 '?' "
+            "bare_nuclei cells"
+        ),
+        element=(
+            "int64 'id', nine int64 scores 1-10 under the course's names, except "
+            "'bare_nuclei': text, '?' where missing; int64 'class' (2 benign, 4 malignant)"
+        ),
+    ),
 }
 
 
@@ -505,10 +528,15 @@ def load_table(name: str, *, data_dir=None):
                              ``malignant`` (1 malignant, 0 benign); 569 / 569
     =======================  =====================================================
 
+    ``breast_cancer_wisconsin`` is the original set as the course reads it, raw: ``id``,
+    nine int64 scores 1-10 (``bare_nuclei`` text, ``"?"`` where missing) and ``class``
+    (2 benign, 4 malignant); 699 rows / 569 (a stand-in derived from WDBC).
+
     Args:
         name: one of :func:`available_tables`.
-        data_dir: full mode only. For ``energy_efficiency`` and ``breast_cancer`` the
-            folder that holds (or receives) ``ENB2012_data.xlsx`` or ``wdbc.data`` (default
+        data_dir: full mode only. For ``energy_efficiency``, ``breast_cancer`` and
+            ``breast_cancer_wisconsin`` the folder that holds (or receives)
+            ``ENB2012_data.xlsx``, ``wdbc.data`` or ``breast-cancer-wisconsin.data`` (default
             ``~/.keras/datasets``, or ``$KERAS_HOME/datasets``); for the wine tables the
             tensorflow-datasets folder (default ``~/tensorflow_datasets``).
 

@@ -115,3 +115,43 @@ def camvid(split):
         extent=(0.25, 0.5), seed=seed,
     )  # fmt: skip
     return scenes.images, scenes.label_maps().astype(np.uint8)[..., None]
+
+
+WISCONSIN_FROM_WDBC = (
+    "worst texture", "worst area", "worst concave points", "worst smoothness", "mean radius",
+    "area error", "mean texture", "mean concave points", "worst symmetry",
+)  # fmt: skip  # the WDBC measurement behind each of the nine scores, in column order
+WISCONSIN_MISSING = 16  # '?' cells in bare_nuclei, as many as the UCI file has
+
+
+@functools.cache
+def wisconsin_text() -> str:
+    """A stand-in of UCI's ``breast-cancer-wisconsin.data``, as its CSV text, derived from
+    scikit-learn's 569 WDBC tumours: the measurements :data:`WISCONSIN_FROM_WDBC` scaled
+    linearly to integer scores 1-10 (0.5% and 99.5% quantiles to 1 and 10), made-up
+    increasing sample ids, :data:`WISCONSIN_MISSING` ``?`` cells in ``bare_nuclei`` and
+    class 2 (benign) or 4 (malignant). Deterministic."""
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer()
+    names = list(bunch.feature_names)
+    rng = np.random.default_rng(SMOKE_SEED + 40)
+    columns = [1000025 + np.cumsum(rng.integers(1, 4000, len(bunch.target)))]
+    for name in WISCONSIN_FROM_WDBC:
+        x = bunch.data[:, names.index(name)]
+        lo, hi = np.quantile(x, [0.005, 0.995])
+        columns.append(np.clip(np.rint(1 + 9 * (x - lo) / (hi - lo)), 1, 10).astype(int))
+    columns.append(np.where(bunch.target == 0, 4, 2))  # scikit-learn: 0 malignant
+    rows = [[str(v) for v in row] for row in zip(*columns, strict=True)]
+    for i in rng.choice(len(rows), WISCONSIN_MISSING, replace=False):
+        rows[i][6] = "?"  # bare_nuclei
+    return "".join(",".join(row) + "\n" for row in rows)
+
+
+def wisconsin(split=None):
+    """:func:`wisconsin_text` read by the full set's reader: the same columns and dtypes."""
+    import io
+
+    from common.data.readers import read_wisconsin
+
+    return read_wisconsin(io.StringIO(wisconsin_text()))
