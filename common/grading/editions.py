@@ -74,7 +74,9 @@ def hint(lines: list[str]) -> str:
             return match.group(1).strip()
     calls = []
     for name in re.findall(r"([A-Za-z_][\w.]*)\s*\(", "\n".join(lines)):
-        if name.startswith("self.") or name in _SKIP_CALLS or name in calls:
+        if name.startswith("self.") and name != "self.add_weight":
+            continue
+        if name in _SKIP_CALLS or name in calls:
             continue
         if "." in name or name[0].isupper():
             calls.append(name)
