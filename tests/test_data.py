@@ -289,6 +289,29 @@ def test_shape_stand_ins_class_names_and_text_in_full_mode(full):
     assert "1,027 train / 256 test" in data.describe("horses_or_humans")
 
 
+def test_smoke_oxford_flowers102_has_the_courses_three_splits(smoke):
+    splits = data.REGISTRY["oxford_flowers102"].splits
+    counts = {split: len(_arrays("oxford_flowers102", split)[0]) for split in splits}
+    assert counts == {"train": 1000, "validation": 125, "test": 125}
+    assert data.class_names("oxford_flowers102") == data.SHAPE_NAMES
+    assert not np.array_equal(
+        _arrays("oxford_flowers102", "validation")[0], _arrays("oxford_flowers102", "test")[0]
+    )
+
+
+def test_full_mode_oxford_flowers102_cuts_the_tfds_train_split_as_the_course(full):
+    """The C2 W4 assignment reads train[:80%], train[80%:90%], train[90%:] of tfds 'train'."""
+    entry = data.REGISTRY["oxford_flowers102"]
+    assert entry.full.name == "oxford_flowers102"
+    assert dict(entry.full.splits) == {
+        "train": "train[:80%]", "validation": "train[80%:90%]", "test": "train[90%:]",
+    }  # fmt: skip
+    names = data.class_names("oxford_flowers102")
+    assert len(names) == 102 and len(set(names)) == 102
+    assert names[0] == "pink primrose" and names[-1] == "blackberry lily"
+    assert "816 / 102 / 102" in data.describe("oxford_flowers102")
+
+
 @pytest.mark.parametrize("split, count", [("train", 16), ("test", 4)])
 def test_full_mode_cats_vs_dogs_slices_the_one_tfds_split(
     full, monkeypatch, tmp_path, split, count

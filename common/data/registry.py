@@ -135,6 +135,29 @@ S = smoke.SMOKE_SEED
 TWO_SPLITS = ("train", "test")
 SMALL_IMAGES = 300  # examples per split of the dry run's 28/32-px fakes (cheap; full batches)
 EIGHTY_TWENTY = {"train": "train[:80%]", "test": "train[80%:]"}  # sets with one tfds split
+# The C2 W4 assignment's cut of oxford_flowers102's 'train' split (1,020 photos): 816 / 102 / 102
+EIGHTY_TEN_TEN = {"train": "train[:80%]", "validation": "train[80%:90%]", "test": "train[90%:]"}
+OXFORD_FLOWERS_CLASSES = tuple(  # tfds's label names, in label order
+    (
+        "pink primrose|hard-leaved pocket orchid|canterbury bells|sweet pea|english marigold|"
+        "tiger lily|moon orchid|bird of paradise|monkshood|globe thistle|snapdragon|"
+        "colt's foot|king protea|spear thistle|yellow iris|globe-flower|purple coneflower|"
+        "peruvian lily|balloon flower|giant white arum lily|fire lily|pincushion flower|"
+        "fritillary|red ginger|grape hyacinth|corn poppy|prince of wales feathers|"
+        "stemless gentian|artichoke|sweet william|carnation|garden phlox|love in the mist|"
+        "mexican aster|alpine sea holly|ruby-lipped cattleya|cape flower|great masterwort|"
+        "siam tulip|lenten rose|barbeton daisy|daffodil|sword lily|poinsettia|"
+        "bolero deep blue|wallflower|marigold|buttercup|oxeye daisy|common dandelion|petunia|"
+        "wild pansy|primula|sunflower|pelargonium|bishop of llandaff|gaura|geranium|"
+        "orange dahlia|pink-yellow dahlia?|cautleya spicata|japanese anemone|"
+        "black-eyed susan|silverbush|californian poppy|osteospermum|spring crocus|"
+        "bearded iris|windflower|tree poppy|gazania|azalea|water lily|rose|thorn apple|"
+        "morning glory|passion flower|lotus|toad lily|anthurium|frangipani|clematis|hibiscus|"
+        "columbine|desert-rose|tree mallow|magnolia|cyclamen|watercress|canna lily|"
+        "hippeastrum|bee balm|ball moss|foxglove|bougainvillea|camellia|mallow|"
+        "mexican petunia|bromelia|blanket flower|trumpet creeper|blackberry lily"
+    ).split("|")
+)
 CALTECH_FAKE = TfdsFake(TWO_SPLITS, image_side=(150, 500))
 WINE_FAKE_VALUES = {  # plausible ranges of the UCI columns (the fake's values are uniform)
     "quality": (3, 9), "features/fixed acidity": (4.0, 12.0),
@@ -223,6 +246,31 @@ REGISTRY: dict[str, Entry] = {
         element="(uint8 image (H, W, 3) of varying size, int64 label 0-4)",
         smoke_element="(uint8 image (64, 64, 3), int64 label 0-4 = SHAPE_NAMES)",
         full_classes=("dandelion", "daisy", "tulips", "sunflowers", "roses"),
+        smoke_classes=SHAPE_NAMES,
+    ),
+    "oxford_flowers102": Entry(
+        splits=("train", "validation", "test"),
+        full=Tfds(
+            "oxford_flowers102",
+            TfdsFake(("train", "validation", "test"), examples=40),
+            splits=EIGHTY_TEN_TEN,
+        ),
+        smoke=smoke.shape_set(
+            SHAPE_NAMES,
+            {"train": (1000, S + 41), "validation": (125, S + 42), "test": (125, S + 43)},
+        ),
+        full_text=(
+            "tensorflow-datasets 'oxford_flowers102', its 'train' split (1,020 photos of 102 "
+            "kinds of flowers) cut as the course does: first 80% train, next 10% validation, "
+            "last 10% test (816 / 102 / 102 photos)"
+        ),
+        smoke_text=(
+            "stand-in: make_shapes with all five shapes (circle, square, triangle, cross, "
+            "ring) on textured backgrounds, 64x64 (1,000 train / 125 validation / 125 test)"
+        ),
+        element="(uint8 image (H, W, 3) of varying size, int64 label 0-101)",
+        smoke_element="(uint8 image (64, 64, 3), int64 label 0-4 = SHAPE_NAMES)",
+        full_classes=OXFORD_FLOWERS_CLASSES,
         smoke_classes=SHAPE_NAMES,
     ),
     "cifar10": Entry(
@@ -470,8 +518,8 @@ def load(name: str, split: str = "train", **options):
 
     Args:
         name: one of :func:`available`.
-        split: one of the dataset's splits (``"train"`` or ``"test"``; ``m2nist`` also has
-            ``"validation"``).
+        split: one of the dataset's splits (``"train"`` or ``"test"``; ``m2nist`` and
+            ``oxford_flowers102`` also have ``"validation"``).
         **options: ``data_dir`` (full mode only): the tensorflow-datasets folder to
             read from or download to (default: ``~/tensorflow_datasets``); for the course's
             files (``m2nist``, ``camvid``, the ``caltech_birds2010`` copy) the folder that
@@ -479,8 +527,8 @@ def load(name: str, split: str = "train", **options):
 
     Returns:
         An unbatched, unshuffled dataset; see :func:`describe` for element shapes. Images
-        are uint8 and labels int64 in both modes; full-mode ``cats_vs_dogs``, ``tf_flowers``
-        and ``caltech_birds2010`` images vary in size (resize them, e.g. with
+        are uint8 and labels int64 in both modes; full-mode ``cats_vs_dogs``, ``tf_flowers``,
+        ``oxford_flowers102`` and ``caltech_birds2010`` images vary in size (resize them, e.g. with
         ``dataset.map``, before batching), and the smoke stand-ins of the shape sets are
         64x64. Boxes are float32 ``(4,)`` normalised ``[ymin, xmin, ymax, xmax]`` in both
         modes. The segmentation sets give ``(image, label map)`` pairs of uint8 arrays:
