@@ -87,9 +87,13 @@ PRE_NMS_TOP_K = 1000  # anchors kept for non-maximum suppression (the RetinaNet 
 
 @functools.cache
 def _top_k_decoder_class():
-    keras_hub = _keras_hub()
+    import keras
     from keras import ops
 
+    keras_hub = _keras_hub()
+
+    # registered, so that a detector's get_config() -> from_config() rebuilds it
+    @keras.saving.register_keras_serializable(package="common.detection")
     class TopKNonMaxSuppression(keras_hub.layers.NonMaxSuppression):
         """keras-hub's non-maximum suppression over the ``top_k`` most confident anchors."""
 

@@ -306,3 +306,50 @@ def test_dry_run_few_shot_photos_come_from_the_fakes(dry, name, n_test):
     assert len(shots.train_images) == 5 and len(shots.test_images) == n_test
     assert all(i.dtype == np.uint8 and i.ndim == 3 and i.shape[2] == 3 for i in shots.train_images)
     assert shots.train_boxes.shape == (5, 4)
+
+
+def test_a_detector_config_rebuilds_with_another_number_of_classes(source):
+    """The few-shot lab builds its one-class model from the restored one's get_config()."""
+    import keras_hub
+
+    config = {**source.get_config(), "num_classes": 2}
+    rebuilt = keras_hub.models.RetinaNetObjectDetector.from_config(config)
+    assert rebuilt.num_classes == 2 and rebuilt.backbone is not source.backbone
+    assert rebuilt.prediction_decoder.top_k == source.prediction_decoder.top_k
+    assert rebuilt.classification_head.prediction_layer.kernel.shape[-1] == 2 * 9
+
+
+def test_smoke_zombie_photos_are_also_files(smoke, tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setenv("TFAT_CACHE_DIR", str(tmp_path))
+    shots = data.few_shot_data("zombie", n_test=2, size=SIZE)
+    files = sorted(p.name for p in shots.train_dir.iterdir())
+    assert files == [f"training-zombie{i}.jpg" for i in range(1, 6)]
+    first = np.asarray(Image.open(shots.train_dir / "training-zombie1.jpg"))
+    assert first.shape == shots.train_images[0].shape  # the same scene, as a JPEG
+    assert np.abs(first.astype(int) - shots.train_images[0]).mean() < 8
+    assert data.few_shot_data("ducky", n_test=2, size=SIZE).train_dir is None
+
+
+def test_dry_run_zombie_photos_are_in_a_folder(dry):
+    shots = data.few_shot_data("zombie")
+    assert (shots.train_dir / "training-zombie5.jpg").is_file()
+
+
+def test_course_photo_smoke_and_dry_run(smoke, tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setenv("TFAT_CACHE_DIR", str(tmp_path))
+    url = "https://upload.wikimedia.org/wikipedia/commons/6/60/Naxos_Taverna.jpg"
+    path = data.course_photo(url, smoke="coffee")  # smoke mode: scikit-image's coffee cup
+    assert np.asarray(Image.open(path)).shape == (400, 600, 3)
+    assert data.course_photo(url, smoke="coffee") == path  # written once
+    monkeypatch.setenv("TFAT_MODE", "full")
+    monkeypatch.setenv("TFAT_DRY_RUN", "1")
+    fake = data.course_photo(url)
+    assert fake.name == "Naxos_Taverna.jpg" and np.asarray(Image.open(fake)).ndim == 3
+    with pytest.raises(ValueError, match="url"):
+        data.course_photo("Naxos_Taverna.jpg")
+    with pytest.raises(ValueError, match="smoke"):
+        data.course_photo(url, smoke="dog")

@@ -204,6 +204,7 @@ def _offline_calls():
     calls.update({
         "data.few_shot_data('ducky')": lambda d: data.few_shot_data("ducky", data_dir=d),
         "data.few_shot_data('zombie')": lambda d: data.few_shot_data("zombie", data_dir=d),
+        "data.course_photo(url)": lambda d: data.course_photo("https://a.b/c.jpg", data_dir=d),
         "hub.resolve(ssd)": lambda d: hub.resolve("https://tfhub.dev/a/ssd/1", smoke=lambda: 0),
         "detection.load_detector(coco)": lambda d: detection.load_detector(detection.PRESET),
         "sources.weights('imagenet')": lambda d: sources.weights("imagenet"),

@@ -41,7 +41,8 @@ smoke mode scikit-learn's copy of the same data). :func:`prepare_wine` is the co
 wine preprocessing.
 
 :func:`few_shot_data` gives the few-shot detection photos (the course's rubber ducky and
-zombie) and :func:`sample_images` the photos the hub detectors are shown.
+zombie), :func:`sample_images` the photos the hub detectors are shown, and
+:func:`course_photo` the course's demo photos by URL (scikit-image's in smoke mode).
 
 The package's modules: ``registry`` (one entry per name: full source, smoke stand-in and
 dry-run fake; :func:`load`, :func:`load_table`), ``generate`` (the generators),
@@ -60,7 +61,7 @@ from common.data.generate import (
     make_shapes,
     trimap,
 )
-from common.data.photos import FewShotData, few_shot_data, sample_images
+from common.data.photos import SMOKE_PHOTOS, FewShotData, course_photo, few_shot_data, sample_images
 from common.data.registry import (
     CAMVID_CLASSES,
     CIFAR10_CLASSES,
@@ -93,8 +94,9 @@ __all__ = [
     "BREAST_CANCER_COLUMNS", "BREAST_CANCER_FEATURES", "CAMVID_CLASSES", "CIFAR10_CLASSES",
     "DIGIT_CLASSES", "ENERGY_COLUMNS", "ENERGY_FEATURES", "FASHION_MNIST_CLASSES", "FewShotData",
     "M2NIST_CLASSES", "M2NIST_SHAPE", "PET_CLASSES", "REGISTRY", "SCENE_CLASSES",
-    "SHAPE_NAMES", "SMOKE_SEED", "Scenes", "WINE_COLUMNS", "WINE_FEATURES", "WineSplits",
-    "available", "available_tables", "class_names", "describe", "few_shot_data", "load", "load_table",
+    "SHAPE_NAMES", "SMOKE_PHOTOS", "SMOKE_SEED", "Scenes", "WINE_COLUMNS", "WINE_FEATURES",
+    "WineSplits", "available", "available_tables", "class_names", "course_photo", "describe",
+    "few_shot_data", "load", "load_table",
     "make_digit_canvas", "make_m2nist", "make_pairs", "make_scenes", "make_shapes",
     "prepare_wine", "sample_images", "to_numpy", "trimap",
 ]  # fmt: skip

@@ -7,6 +7,7 @@ mode draws scenes (:func:`common.data.make_scenes`) with no network.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -58,6 +59,10 @@ class FewShotData:
             (the rubber ducky test frames come without boxes: label one yourself).
         class_name: the new class.
         source: one line saying where the images come from.
+        train_dir: the zombie set's folder of ``training-zombie1.jpg`` ...
+            ``training-zombie5.jpg`` (full mode: the course's photos; smoke mode: the five
+            scenes written as JPEG files), for the assignment that loads them from files;
+            ``None`` for the rubber ducky.
     """
 
     train_images: list
@@ -66,6 +71,7 @@ class FewShotData:
     test_boxes: np.ndarray | None
     class_name: str
     source: str
+    train_dir: Path | None = None
 
 
 def few_shot_data(name: str, *, n_test: int = 8, size: int = 32, data_dir=None) -> FewShotData:
@@ -91,10 +97,11 @@ def few_shot_data(name: str, *, n_test: int = 8, size: int = 32, data_dir=None) 
             extent=SMOKE_EXTENT, seed=11 if name == "ducky" else 23,
         )  # fmt: skip
         images, boxes = list(scenes.images), scenes.boxes[:, 0].astype("float32")
+        train_dir = _smoke_train_dir(images[:5], size) if name == "zombie" else None
         return FewShotData(
             images[:5], boxes[:5], images[5:], boxes[5:], name,
             f"smoke mode: generated {size}x{size} scenes; the {_PLURAL[name]} are "
-            f"{NOVEL_SHAPE}s, a shape the smoke pretraining never sees",
+            f"{NOVEL_SHAPE}s, a shape the smoke pretraining never sees", train_dir,
         )  # fmt: skip
     if name == "ducky":
         train = [_download_image(f"robertducky{i}.jpg", "train", data_dir) for i in range(1, 6)]
@@ -105,13 +112,39 @@ def few_shot_data(name: str, *, n_test: int = 8, size: int = 32, data_dir=None) 
         )  # fmt: skip
     train_dir = _download_zip("training-zombie.zip", data_dir)
     test_dir = _download_zip("zombie-walk-frames.zip", data_dir)
-    train = [_read_image(sources.find(train_dir, f"training-zombie{i}.jpg")) for i in range(1, 6)]
+    train_dir = sources.find(train_dir, "training-zombie1.jpg").parent
+    train = [_read_image(train_dir / f"training-zombie{i}.jpg") for i in range(1, 6)]
     test = [_read_image(sources.find(test_dir, f"zombie-walk{i:04d}.jpg")) for i in _ZOMBIE_TEST]
     return FewShotData(
         train, np.array(_ZOMBIE_BOXES, "float32"), test,
         np.array(list(_ZOMBIE_TEST.values()), "float32"), name,
-        "full mode: the course's zombie photos and test video frames",
+        "full mode: the course's zombie photos and test video frames", train_dir,
     )  # fmt: skip
+
+
+def _smoke_train_dir(images, size) -> Path:
+    """A folder holding ``images`` as ``training-zombie1.jpg`` ... (JPEG quality 95),
+    written once (atomically) into the cache folder: smoke mode's copy of the course's
+    ``training/`` folder."""
+    import hashlib
+    import os
+    import shutil
+    import uuid
+
+    from PIL import Image
+
+    digest = hashlib.sha1(np.stack(images).tobytes()).hexdigest()[:10]
+    folder = sources.fakes_dir().parent / "photos" / f"training-zombie-smoke-{size}-{digest}"
+    if not folder.is_dir():
+        tmp = folder.with_name(f"{folder.name}.part-{uuid.uuid4().hex[:12]}")
+        tmp.mkdir(parents=True)
+        for i, image in enumerate(images, start=1):
+            Image.fromarray(image).save(tmp / f"training-zombie{i}.jpg", quality=95)
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process wrote it first: keep its copy
+            shutil.rmtree(tmp, ignore_errors=True)
+    return folder
 
 
 def _download_image(name, split, data_dir):
@@ -184,3 +217,44 @@ def sample_images(n: int = 6, *, seed: int = HELD_OUT_SEED):
     from skimage import data as photos
 
     return [getattr(photos, name)() for name in PHOTOS[:n]], None
+
+
+SMOKE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")  # scikit-image's colour photos
+
+
+def course_photo(url: str, *, smoke: str = "chelsea", file: str | None = None, data_dir=None):
+    """Local path of a photo that the course runs a model on.
+
+    Full mode: the file at ``url`` (the course's public photos: Wikimedia Commons, Pixabay,
+    the course's bucket), downloaded once through :func:`common.sources.download` (into
+    ``data_dir``, default ``~/.keras/datasets``, as ``file``, default the URL's last part);
+    the dry run reads a fake JPEG instead. Smoke mode: scikit-image's photo ``smoke`` (one
+    of :data:`SMOKE_PHOTOS`), written once as a JPEG into the cache folder: no network.
+
+    Returns:
+        a ``pathlib.Path`` to a JPEG file.
+
+    Raises:
+        ValueError: ``url`` is not a URL, or ``smoke`` is not one of :data:`SMOKE_PHOTOS`.
+        RuntimeError: full mode, offline and not downloaded before (within seconds).
+    """
+    from common.data import fakes
+
+    if not isinstance(url, str) or "://" not in url:
+        raise ValueError(f"url must be a URL string, got {url!r}")
+    if smoke not in SMOKE_PHOTOS:
+        raise ValueError(f"smoke must be one of {SMOKE_PHOTOS}, got {smoke!r}")
+    if env.is_smoke():
+        from skimage import data as photos
+
+        path = sources.fakes_dir().parent / "photos" / f"skimage-{smoke}.jpg"
+        image = getattr(photos, smoke)()
+        return sources._materialise(path, lambda tmp: _save_jpeg(image, tmp))
+    fake = fakes.jpeg(480, 640, seed=sum(map(ord, url)) % 997)  # a different fake per photo
+    return sources.download(url, file=file, data_dir=data_dir, fake=fake)
+
+
+def _save_jpeg(image, path) -> None:
+    from PIL import Image
+
+    Image.fromarray(image).save(path, format="JPEG", quality=95)
