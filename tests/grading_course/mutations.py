@@ -3,4 +3,49 @@
 must occur in exactly one cell with a solution region; grading the mutated notebook must
 score 0 on that exercise and full marks on the others."""
 
-MUTATIONS: dict[str, list[tuple[str, str, str]]] = {}
+MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
+    "C1_W3_Assignment_quadratic_layer.ipynb": [
+        ("SimpleQuadratic", "ops.matmul(inputs, self.b)", "-ops.matmul(inputs, self.b)"),
+    ],
+    "C1_W4_Assignment_vgg.ipynb": [
+        ("Block", 'padding="same")', 'padding="valid")'),
+        ("MyVGG", "Dense(num_classes, activation", "Dense(2, activation"),
+    ],
+    "C2_W4_Assignment_distributed_custom_training.ipynb": [
+        (
+            "set_global_batch_size",
+            "batch_size_per_replica * strategy.num_replicas_in_sync",
+            "batch_size_per_replica",
+        ),
+        (
+            "distribute_datasets",
+            "experimental_distribute_dataset(validation_batches)",
+            "experimental_distribute_dataset(test_batches)",
+        ),
+        (
+            "ResNetModel",
+            'Dense(classes, activation="softmax")',
+            'Dense(classes, activation="relu")',
+        ),
+        (
+            "checkpoint",
+            "tf.train.Checkpoint(optimizer=optimizer, model=model)",
+            "tf.train.Checkpoint(model=model)",
+        ),
+        (
+            "train_test_step_fns",
+            "loss = compute_loss(labels, predictions)",
+            "loss = tf.reduce_mean(loss_object(labels, predictions))",
+        ),
+        (
+            "train_test_step_fns",
+            "t_loss = loss_object(labels, predictions)",
+            "t_loss = compute_loss(labels, predictions)",
+        ),
+        (
+            "distributed_train_test_step_fns",
+            "strategy.run(train_step, args=(dataset_inputs,))",
+            "train_step(dataset_inputs)",
+        ),
+    ],
+}
