@@ -4,6 +4,30 @@ must occur in exactly one cell with a solution region; grading the mutated noteb
 score 0 on that exercise and full marks on the others."""
 
 MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
+    "C1_W1_Assignment_multiple_output_models.ipynb": [
+        ("white_df", 'white_df["is_red"] = 0', 'white_df["is_red"] = 1'),
+        ("red_df", 'red_df["is_red"] = 1', 'red_df["is_red"] = 0'),
+        ("df_drop", 'df["quality"] < 8', 'df["quality"] < 9'),
+        ("data_sizes", "train_test_split(df, test_size=0.2", "train_test_split(df, test_size=0.3"),
+        ("format_output", "val_Y = format_output(val)", "val_Y = format_output(test)"),
+        ("norm", "norm_val_X = norm(val)", "norm_val_X = norm(test)"),
+        (
+            "base_model",
+            'Dense(128, activation="relu", name="first',
+            'Dense(64, activation="relu", name="first',
+        ),
+        (
+            "final_model",
+            'activation="sigmoid", name="wine_type"',
+            'activation="relu", name="wine_type"',
+        ),
+        ("model_compile", '"wine_type": "binary_crossentropy"', '"wine_type": "mse"'),
+        (
+            "history",
+            "validation_data=(norm_val_X, val_Y), verbose",
+            "validation_data=(norm_test_X, test_Y), verbose",
+        ),
+    ],
     "C1_W3_Assignment_quadratic_layer.ipynb": [
         ("SimpleQuadratic", "ops.matmul(inputs, self.b)", "-ops.matmul(inputs, self.b)"),
     ],
