@@ -72,4 +72,48 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
             "train_step(dataset_inputs)",
         ),
     ],
+    "C3_W2_Assignment_zombie_detection.ipynb": [
+        (
+            "train_images_np",
+            '"training-zombie" + str(i) + ".jpg"',
+            '"training-zombie" + str(6 - i) + ".jpg"',
+        ),
+        ("category_index", "num_classes = 1", "num_classes = 2"),
+        (
+            "preset",
+            'preset = "retinanet_resnet50_fpn_coco"',
+            'preset = "retinanet_resnet50_fpn_v2_coco"',
+        ),
+        (
+            "detection_model",
+            "detection_model.backbone.trainable = False",
+            "detection_model.backbone.trainable = True",
+        ),
+        (
+            "restore",
+            "box_head.set_weights(coco_model.box_head.get_weights())",
+            "box_head.set_weights(detection_model.box_head.get_weights())",
+        ),
+        (
+            "dummy image",
+            "tmp_detections = detection_model.decode_predictions(tmp_prediction_dict, tmp_image)",
+            "tmp_detections = tmp_prediction_dict",
+        ),
+        ("hyperparameters", "momentum=0.9)", "momentum=0.0)"),
+        (
+            "to_fine_tune",
+            '("box_head/logits_layer", "classification_head/logits_layer")',
+            '("box_head/logits_layer",)',
+        ),
+        (
+            "train_step_fn",
+            "gradients = tape.gradient(total_loss, vars_to_fine_tune)",
+            "gradients = [tf.zeros_like(v) for v in vars_to_fine_tune]",
+        ),
+        (
+            "detect",
+            "detections = detection_model.decode_predictions(prediction_dict, preprocessed_image)",
+            "detections = prediction_dict",
+        ),
+    ],
 }
