@@ -275,7 +275,8 @@ REGISTRY: dict[str, Entry] = {
     ),
     "cifar10": Entry(
         splits=TWO_SPLITS,
-        full=Tfds("cifar10", TfdsFake(TWO_SPLITS, examples=SMALL_IMAGES)),
+        # few: the C3 W1 lab upsamples them to 224 px and fine-tunes the whole ResNet50
+        full=Tfds("cifar10", TfdsFake(TWO_SPLITS, examples=20)),
         smoke=smoke.cifar10,
         full_text="tensorflow-datasets 'cifar10' (50,000 train / 10,000 test)",
         smoke_text=(
