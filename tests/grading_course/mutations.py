@@ -28,6 +28,10 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
             "validation_data=(norm_test_X, test_Y), verbose",
         ),
     ],
+    "C1_W2_Assignment_custom_loss_rmse.ipynb": [
+        ("my_rmse", "ops.mean(sqr_error)", "ops.sum(sqr_error)"),
+        ("model_loss", "loss=my_rmse)", 'loss="mse")'),
+    ],
     "C1_W3_Assignment_quadratic_layer.ipynb": [
         ("SimpleQuadratic", "ops.matmul(inputs, self.b)", "-ops.matmul(inputs, self.b)"),
     ],
