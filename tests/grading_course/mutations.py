@@ -39,6 +39,49 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ("Block", 'padding="same")', 'padding="valid")'),
         ("MyVGG", "Dense(num_classes, activation", "Dense(2, activation"),
     ],
+    "C2_W1_Assignment_basic_tensor_operations.ipynb": [
+        (
+            "tf_constant",
+            "tf_constant_array = tf.constant(array)",
+            "tf_constant_array = tf.constant(array, dtype=tf.float32)",
+        ),
+        ("tf_square", "tf_squared_array = tf.square(array)", "tf_squared_array = array * 2"),
+        ("tf_reshape", "tf.reshape(array, shape)", "tf.transpose(tf.reshape(array, shape[::-1]))"),
+        ("tf_cast", "tf.cast(array, dtype=dtype)", "tf.cast(array, dtype=tf.float32)"),
+        ("tf_multiply", "product = tf.multiply(tensor1, tensor2)", "product = tensor1 + tensor2"),
+        ("tf_add", "total = tf.add(tensor1, tensor2)", "total = tf.subtract(tensor1, tensor2)"),
+        ("tf_gradient_tape", "        t.watch(x)", "        pass"),
+    ],
+    "C2_W2_Assignment_breast_cancer.ipynb": [
+        ("F1Score", "2 * precision * recall", "precision * recall"),
+        (
+            "apply_gradient",
+            "optimizer.apply_gradients(zip(gradients, model.trainable_weights))",
+            "pass",
+        ),
+        ("train_data_for_one_epoch", "losses.append(loss_value)", "pass"),
+    ],
+    "C2_W3_Assignment_horse_or_human_graph_mode.ipynb": [
+        ("map_fn", "img /= 255.0", "img /= 1.0"),
+        ("prepare_dataset", ".shuffle(buffer_size=num_examples)", ""),
+        ("set_adam_optimizer", "Adam(learning_rate=0.001)", "Adam(learning_rate=0.01)"),
+        (
+            "set_sparse_cat_crossentropy_loss",
+            "val_loss = keras.losses.SparseCategoricalCrossentropy()",
+            "val_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+        ),
+        (
+            "set_sparse_cat_crossentropy_accuracy",
+            "val_accuracy = keras.metrics.SparseCategoricalAccuracy()",
+            "val_accuracy = train_accuracy",
+        ),
+        ("train_one_step", "train_accuracy.update_state(y, predictions)", "pass"),
+        (
+            "train",
+            "loss = train_one_step(model, optimizer, x, y",
+            "loss = train_one_step(model, optimizer, -x, y",
+        ),
+    ],
     "C2_W4_Assignment_distributed_custom_training.ipynb": [
         (
             "set_global_batch_size",
