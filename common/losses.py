@@ -1,14 +1,12 @@
-"""Loss functions of the notebooks, as Keras-compatible callables.
+"""Loss functions, as Keras-compatible callables.
 
 =======================  ================================================================
-``huber_loss(t)``        factory of the Huber loss as a plain function (week 2, lab 1)
-``HuberLoss(t)``         the same as a ``keras.losses.Loss`` with a saved parameter (lab 2)
-``contrastive_loss(m)``  the Siamese network's loss (week 1 lab 3, week 2 lab 3)
-``rmse``                 root mean squared error over the whole batch (week 2 assignment)
+``huber_loss(t)``        factory of the Huber loss as a plain function (the course's week 2
+                         lab 1 formula; the box loss of :mod:`common.standins`)
 =======================  ================================================================
 
-Element-wise losses return one value per element (the shape of ``y_pred``) and Keras
-averages them over the batch. Each validates its parameters (``ValueError`` naming the
+The loss is element-wise: it returns one value per element (the shape of ``y_pred``) and
+Keras averages them over the batch. It validates its parameter (``ValueError`` naming the
 argument) and, where both shapes are known, that ``y_true`` and ``y_pred`` agree.
 """
 
@@ -66,67 +64,3 @@ def huber_loss(threshold: float = 1.0):
     huber.__name__ = "huber_loss"
     huber.threshold = threshold
     return huber
-
-
-@keras.saving.register_keras_serializable(package="tfat")
-class HuberLoss(keras.losses.Loss):
-    """Huber loss as a ``keras.losses.Loss`` whose ``threshold`` is saved with the model.
-
-    Same values as :func:`huber_loss`; ``get_config`` holds the threshold, so a model
-    compiled with it reloads from a ``.keras`` file with the same loss.
-
-    Raises:
-        ValueError: ``threshold`` is not a positive number.
-    """
-
-    def __init__(self, threshold: float = 1.0, name: str = "huber_loss", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.threshold = checks.positive_number("threshold", threshold)
-        self._fn = huber_loss(self.threshold)
-
-    def call(self, y_true, y_pred):
-        return self._fn(y_true, y_pred)
-
-    def get_config(self):
-        return {**super().get_config(), "threshold": self.threshold}
-
-
-def contrastive_loss(margin: float = 1.0):
-    """Contrastive loss of a Siamese network (Hadsell, Chopra and LeCun, 2006).
-
-    Returns ``loss(y_true, y_pred)`` where ``y_pred`` is the Euclidean distance ``d``
-    between the two embeddings, shape ``(batch,)`` or ``(batch, 1)``, and ``y_true`` is 1
-    for a similar pair and 0 otherwise, same shape. Per pair::
-
-        y * d**2 + (1 - y) * max(margin - d, 0)**2
-
-    Similar pairs are pulled together; dissimilar pairs are pushed at least ``margin`` apart.
-    The result has shape ``(batch,)``.
-
-    Raises:
-        ValueError: ``margin`` is not a positive number; ``y_true`` and ``y_pred`` hold
-            different numbers of pairs.
-    """
-    margin = checks.positive_number("margin", margin)
-
-    def contrastive(y_true, y_pred):
-        y_true, d = _pair(ops.reshape(y_true, (-1,)), ops.reshape(y_pred, (-1,)))
-        similar = y_true * ops.square(d)
-        dissimilar = (1.0 - y_true) * ops.square(ops.maximum(margin - d, 0.0))
-        return similar + dissimilar
-
-    contrastive.__name__ = "contrastive_loss"
-    contrastive.margin = margin
-    return contrastive
-
-
-def rmse(y_true, y_pred):
-    """Root mean squared error over every element of the batch: a scalar.
-
-    ``sqrt(mean((y_true - y_pred)**2))``; shapes equal, e.g. ``(batch, 1)``.
-
-    Raises:
-        ValueError: the shapes of ``y_true`` and ``y_pred`` do not match.
-    """
-    y_true, y_pred = _pair(y_true, y_pred)
-    return ops.sqrt(ops.mean(ops.square(y_true - y_pred)))

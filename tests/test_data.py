@@ -102,34 +102,6 @@ def test_to_numpy(smoke):
         data.to_numpy(data.load("digits", "test"), limit=0)
 
 
-def test_make_pairs_alternates_similar_and_dissimilar():
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 4, size=50)
-    images = labels[:, None, None] * np.ones((50, 3, 3))  # image encodes its label
-    pairs, similar = data.make_pairs(images, labels, seed=1)
-    assert pairs.shape == (100, 2, 3, 3) and similar.shape == (100,)
-    assert similar.dtype == np.float32 and similar[::2].all() and not similar[1::2].any()
-    same = pairs[:, 0, 0, 0] == pairs[:, 1, 0, 0]
-    assert np.array_equal(same, similar.astype(bool))
-    assert np.array_equal(pairs[::2, 0], images)  # every image anchors its two pairs
-    again, _ = data.make_pairs(images, labels, seed=1)
-    assert np.array_equal(pairs, again)
-    more, more_similar = data.make_pairs(images, labels, seed=1, repeats=3)
-    assert more.shape == (300, 2, 3, 3) and more_similar.sum() == 150
-    assert np.array_equal(more[:, 0, 0, 0] == more[:, 1, 0, 0], more_similar.astype(bool))
-
-
-def test_make_pairs_validates_inputs():
-    with pytest.raises(ValueError, match="two classes"):
-        data.make_pairs(np.zeros((4, 2)), np.zeros(4, int))
-    with pytest.raises(ValueError, match="disagree"):
-        data.make_pairs(np.zeros((4, 2)), np.arange(3))
-    with pytest.raises(ValueError, match="repeats"):
-        data.make_pairs(np.zeros((4, 2)), np.arange(4), repeats=0)
-    with pytest.raises(ValueError, match="1-D"):
-        data.make_pairs(np.zeros((4, 2)), np.zeros((4, 1), int))
-
-
 def _tiny_tfds_builder(data_dir):
     """A generator-based tfds builder shaped like MNIST (20 examples, no download)."""
     import tensorflow_datasets as tfds
@@ -396,6 +368,28 @@ def test_smoke_wine_tables_look_like_the_real_ones(smoke):
     assert white["quality"].corr(white["volatile acidity"]) < -0.1
 
 
+def _course_wine_splits(seed=1):
+    """The wine assignment's preprocessing (the notebook writes its own): label red 1 and
+    white 0, merge, drop duplicates, keep 4 < quality < 8, split off 20% as test, and
+    normalise the features with the train split's statistics. Returns
+    ``(train_x, train_y), (test_x, test_y)``, ``*_y`` with columns quality and is_red."""
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    red = data.load_table("wine_quality_red").assign(is_red=1)
+    white = data.load_table("wine_quality_white").assign(is_red=0)
+    df = pd.concat([red, white], ignore_index=True).drop_duplicates()
+    df = df[(df["quality"] > 4) & (df["quality"] < 8)]
+    train, test = train_test_split(df, test_size=0.2, random_state=seed)
+    features = list(data.WINE_FEATURES)
+    mean, std = train[features].mean(), train[features].std()
+    targets = ["quality", "is_red"]
+    return (
+        ((train[features] - mean) / std, train[targets]),
+        ((test[features] - mean) / std, test[targets]),
+    )
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_smoke_tables_are_learnable(smoke):
     """Quick scikit-learn stand-ins for the notebooks' Keras models."""
@@ -413,14 +407,12 @@ def test_smoke_tables_are_learnable(smoke):
     baseline = np.sqrt(((y[600:] - y[:600].mean()) ** 2).mean(axis=0))
     assert (rmse < 0.3 * baseline).all(), (rmse, baseline)
 
-    split = data.prepare_wine(
-        data.load_table("wine_quality_red"), data.load_table("wine_quality_white")
-    )
-    clf = LogisticRegression(max_iter=1000).fit(split.train_x, split.train_y[1])
-    assert clf.score(split.test_x, split.test_y[1]) >= 0.95
-    reg = Ridge().fit(split.train_x, split.train_y[0])
-    mse = ((reg.predict(split.test_x) - split.test_y[0]) ** 2).mean()
-    assert mse < 0.9 * ((split.test_y[0] - split.train_y[0].mean()) ** 2).mean()
+    (train_x, train_y), (test_x, test_y) = _course_wine_splits()
+    clf = LogisticRegression(max_iter=1000).fit(train_x, train_y["is_red"])
+    assert clf.score(test_x, test_y["is_red"]) >= 0.95
+    reg = Ridge().fit(train_x, train_y["quality"])
+    mse = ((reg.predict(test_x) - test_y["quality"]) ** 2).mean()
+    assert mse < 0.9 * ((test_y["quality"] - train_y["quality"].mean()) ** 2).mean()
 
 
 def test_full_mode_energy_reads_a_local_copy(full, monkeypatch, tmp_path):
@@ -491,91 +483,6 @@ def test_full_mode_wine_through_tensorflow_datasets(full, monkeypatch, tmp_path)
     assert (frame.dtypes[list(data.WINE_FEATURES)] == np.float64).all()
     assert frame["fixed acidity"].tolist() == [7.4, 8.4, 9.4]  # not 7.400000095...
     assert (frame["density"] == 0.9978).all()
-
-
-# --- prepare_wine -------------------------------------------------------------------------
-
-
-def _wine_frame(quality, start=0.0):
-    """Hand-made wine rows: feature j of row i is start + i + j / 10."""
-    import pandas as pd
-
-    rows = len(quality)
-    values = start + np.arange(rows)[:, None] + np.arange(11)[None, :] / 10
-    frame = pd.DataFrame(values, columns=list(data.WINE_FEATURES))
-    frame["quality"] = np.asarray(quality, dtype=np.int64)
-    return frame
-
-
-def test_prepare_wine_cleans_splits_and_normalises():
-    red = _wine_frame([5, 6, 7, 3, 8, 5, 6, 7, 5, 6, 7, 6])
-    red = pd_concat(red, red.iloc[[0, 1]])  # two exact duplicates
-    white = _wine_frame([6] * 20 + [4, 9], start=100.0)  # a different range of values
-    splits = data.prepare_wine(red, white, seed=3, test_size=0.25, val_size=0.25)
-    # duplicates dropped, quality 3 and 8 (red), 4 and 9 (white) gone: 10 red + 20 white
-    parts = [
-        (splits.train_x, splits.train_y),
-        (splits.val_x, splits.val_y),
-        (splits.test_x, splits.test_y),
-    ]
-    assert sum(len(x) for x, _ in parts) == 30
-    assert [len(x) for x, _ in parts] == [16, 6, 8]
-    assert sum(int(y[1].sum()) for _, y in parts) == 10  # the red rows
-    for x, (quality, is_red) in parts:
-        assert list(x.columns) == list(data.WINE_FEATURES)
-        assert quality.dtype == np.float32 and is_red.dtype == np.float32
-        assert set(quality.tolist()) <= {5.0, 6.0, 7.0} and set(is_red.tolist()) <= {0.0, 1.0}
-        # white rows hold values >= 100, red ones < 100: is_red matches the features
-        raw = x["fixed acidity"] * splits.stats.loc["fixed acidity", "std"]
-        raw += splits.stats.loc["fixed acidity", "mean"]
-        assert np.array_equal(raw.to_numpy() < 50, is_red.astype(bool))
-    indices = [set(x.index) for x, _ in parts]
-    assert not (indices[0] & indices[1] or indices[0] & indices[2] or indices[1] & indices[2])
-    assert np.allclose(splits.train_x.mean(), 0, atol=1e-9)
-    assert np.allclose(splits.train_x.std(), 1)
-    assert list(splits.stats.columns) == ["mean", "std"]
-    assert list(splits.stats.index) == list(data.WINE_FEATURES)
-    # the test split is normalised with the train statistics, not its own
-    test_raw = splits.test_x * splits.stats["std"] + splits.stats["mean"]
-    assert not np.allclose(splits.test_x.mean(), 0, atol=0.05)
-    assert np.allclose(
-        ((test_raw - test_raw.mean()) / test_raw.std()).to_numpy(),
-        ((splits.test_x - splits.test_x.mean()) / splits.test_x.std()).to_numpy(),
-    )
-    again = data.prepare_wine(red, white, seed=3, test_size=0.25, val_size=0.25)
-    assert again.test_x.equals(splits.test_x)
-    other = data.prepare_wine(red, white, seed=4, test_size=0.25, val_size=0.25)
-    assert not other.test_x.index.equals(splits.test_x.index)
-    with pytest.raises(AttributeError):
-        splits.stats = None  # frozen
-
-
-def pd_concat(*frames):
-    import pandas as pd
-
-    return pd.concat(frames, ignore_index=True)
-
-
-def test_prepare_wine_validates_inputs():
-    red, white = _wine_frame([5, 6, 7] * 3), _wine_frame([6, 5] * 5, start=50.0)
-    with pytest.raises(ValueError, match=r"white is missing column 'pH'"):
-        data.prepare_wine(red, white.drop(columns="pH"))
-    with pytest.raises(ValueError, match=r"red is missing column 'quality'"):
-        data.prepare_wine(red.drop(columns="quality"), white)
-    with pytest.raises(ValueError, match="red is empty"):
-        data.prepare_wine(red.iloc[:0], white)
-    with pytest.raises(TypeError, match="white must be a pandas DataFrame"):
-        data.prepare_wine(red, white.to_numpy())
-    for bad in (0, 1, 1.5, -0.1, True):
-        with pytest.raises(ValueError, match="test_size"):
-            data.prepare_wine(red, white, test_size=bad)
-        with pytest.raises(ValueError, match="val_size"):
-            data.prepare_wine(red, white, val_size=bad)
-    with pytest.raises(ValueError, match="4 < quality < 8"):
-        data.prepare_wine(_wine_frame([3, 8]), _wine_frame([9, 4]))
-    constant = white.assign(pH=1.0)
-    with pytest.raises(ValueError, match="constant"):
-        data.prepare_wine(red.assign(pH=1.0), constant)
 
 
 def test_breast_cancer_is_the_same_data_in_both_modes(monkeypatch, tmp_path):
@@ -1078,10 +985,8 @@ def test_dry_run_tables_have_the_real_columns_and_valid_values(dry):
     for colour in ("red", "white"):
         quality = data.load_table(f"wine_quality_{colour}")["quality"]
         assert quality.dtype == np.int64 and quality.between(3, 9).all()
-    splits = data.prepare_wine(
-        data.load_table("wine_quality_red"), data.load_table("wine_quality_white")
-    )
-    assert len(splits.train_x) > len(splits.test_x) > 0
+    (train_x, _), (test_x, _) = _course_wine_splits()
+    assert len(train_x) > len(test_x) > 0
     assert set(data.load_table("breast_cancer")["malignant"]) == {0, 1}
 
 

@@ -37,8 +37,7 @@ name                  full mode                           smoke mode
 (:func:`available_tables`): ``energy_efficiency`` (UCI ENB2012), ``wine_quality_red`` and
 ``wine_quality_white`` (UCI wine quality), whose smoke stand-ins are generated tables with
 the same columns and realistic values, and ``breast_cancer`` (UCI Wisconsin diagnostic; in
-smoke mode scikit-learn's copy of the same data). :func:`prepare_wine` is the course's
-wine preprocessing.
+smoke mode scikit-learn's copy of the same data).
 
 :func:`few_shot_data` gives the few-shot detection photos (the course's rubber ducky and
 zombie), :func:`sample_images` the photos the hub detectors are shown, and
@@ -56,7 +55,6 @@ from common.data.generate import (
     Scenes,
     make_digit_canvas,
     make_m2nist,
-    make_pairs,
     make_scenes,
     make_shapes,
     trimap,
@@ -86,8 +84,6 @@ from common.data.tables import (
     ENERGY_FEATURES,
     WINE_COLUMNS,
     WINE_FEATURES,
-    WineSplits,
-    prepare_wine,
 )
 
 __all__ = [
@@ -95,8 +91,8 @@ __all__ = [
     "DIGIT_CLASSES", "ENERGY_COLUMNS", "ENERGY_FEATURES", "FASHION_MNIST_CLASSES", "FewShotData",
     "M2NIST_CLASSES", "M2NIST_SHAPE", "PET_CLASSES", "REGISTRY", "SCENE_CLASSES",
     "SHAPE_NAMES", "SMOKE_PHOTOS", "SMOKE_SEED", "Scenes", "WINE_COLUMNS", "WINE_FEATURES",
-    "WineSplits", "available", "available_tables", "class_names", "course_photo", "describe",
+    "available", "available_tables", "class_names", "course_photo", "describe",
     "few_shot_data", "load", "load_table",
-    "make_digit_canvas", "make_m2nist", "make_pairs", "make_scenes", "make_shapes",
-    "prepare_wine", "sample_images", "to_numpy", "trimap",
+    "make_digit_canvas", "make_m2nist", "make_scenes", "make_shapes",
+    "sample_images", "to_numpy", "trimap",
 ]  # fmt: skip

@@ -1,6 +1,6 @@
-"""Generated data: Siamese pairs, shapes, multi-object scenes, digit canvases, M2NIST-style
-canvases and pet-style trimaps. NumPy only and deterministic: the same ``seed`` gives the
-same arrays. The smoke stand-ins (:mod:`common.data.smoke`) and the dry-run fakes
+"""Generated data: shapes, multi-object scenes, digit canvases, M2NIST-style canvases and
+pet-style trimaps. NumPy only and deterministic: the same ``seed`` gives the same arrays.
+The smoke stand-ins (:mod:`common.data.smoke`) and the dry-run fakes
 (:mod:`common.data.fakes`) are built from these.
 """
 
@@ -16,43 +16,6 @@ from common import checks
 
 SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring")  # what make_shapes draws
 M2NIST_SHAPE = (64, 84)  # (height, width) of an M2NIST canvas
-
-
-def make_pairs(images, labels, *, seed: int = 0, repeats: int = 1):
-    """Build Siamese training pairs: for every image, one same-class and one other-class pair.
-
-    Args:
-        images: array ``(N, ...)``.
-        labels: integer array ``(N,)`` with at least two distinct classes.
-        seed: seed of the partner choice.
-        repeats: pairs of each kind per image (more pairs from few images: ``R`` draws
-            of fresh partners).
-
-    Returns:
-        ``pairs`` of shape ``(2RN, 2, ...)`` and ``similar`` of shape ``(2RN,)``, float32,
-        1.0 for a same-class pair and 0.0 otherwise (alternating positive, negative).
-    """
-    checks.positive_int("repeats", repeats)
-    images = np.asarray(images)
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ValueError(f"labels must be 1-D, got shape {labels.shape}")
-    if images.shape[0] != labels.shape[0]:
-        raise ValueError(f"images and labels disagree on N: {images.shape[0]} vs {labels.shape[0]}")
-    classes = np.unique(labels)
-    if classes.size < 2:
-        raise ValueError("labels must hold at least two classes to build negative pairs")
-    rng = np.random.default_rng(seed)
-    by_class = {c: np.flatnonzero(labels == c) for c in classes}
-    anchors = np.tile(np.arange(len(labels)), repeats)
-    positive = np.array([rng.choice(by_class[labels[i]]) for i in anchors])
-    other = np.array([rng.choice(classes[classes != labels[i]]) for i in anchors])
-    negative = np.array([rng.choice(by_class[c]) for c in other])
-    first = np.repeat(anchors, 2)
-    second = np.stack([positive, negative], axis=1).reshape(-1)
-    pairs = np.stack([images[first], images[second]], axis=1)
-    similar = np.tile(np.array([1.0, 0.0], dtype="float32"), len(anchors))
-    return pairs, similar
 
 
 def make_shapes(n: int, *, shapes=("circle", "square"), size: int = 64, seed: int = 0):

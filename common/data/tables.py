@@ -1,21 +1,14 @@
 """The tables of the notebooks (energy efficiency, wine quality, breast cancer): their
-columns, the full-mode readers, the generated smoke stand-ins, and the course's wine
-preprocessing (:func:`prepare_wine`)."""
+columns, the full-mode readers and the generated smoke stand-ins."""
 
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from common import checks
 from common.data.smoke import SMOKE_SEED
-
-if TYPE_CHECKING:  # pandas is imported lazily
-    import pandas as pd
 
 WINE_FEATURES = (
     "fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",
@@ -38,111 +31,6 @@ BREAST_CANCER_FEATURES = (
     + tuple(f"worst {t}" for t in _TUMOUR)
 )  # scikit-learn's names, in the UCI file's order
 BREAST_CANCER_COLUMNS = BREAST_CANCER_FEATURES + ("malignant",)
-
-
-@dataclass(frozen=True, eq=False)
-class WineSplits:
-    """The wine assignment's splits, as returned by :func:`prepare_wine`.
-
-    ``*_x`` are DataFrames of the 11 :data:`WINE_FEATURES`, normalised with the train
-    split's mean and standard deviation (``stats``, a DataFrame indexed by feature with
-    columns ``mean`` and ``std``). ``*_y`` are ``(quality, is_red)``: two float32 arrays
-    of shape ``(rows,)``, ``is_red`` 1.0 for red wines and 0.0 for white ones.
-    """
-
-    train_x: pd.DataFrame
-    val_x: pd.DataFrame
-    test_x: pd.DataFrame
-    train_y: tuple[np.ndarray, np.ndarray]
-    val_y: tuple[np.ndarray, np.ndarray]
-    test_y: tuple[np.ndarray, np.ndarray]
-    stats: pd.DataFrame
-
-
-def prepare_wine(red, white, *, seed: int = 1, test_size: float = 0.2, val_size: float = 0.2):
-    """The course's wine preprocessing: label, merge, clean, split and normalise.
-
-    Steps: add ``is_red`` (1 red, 0 white); concatenate red then white; drop duplicate
-    rows (``is_red`` included, so a red and a white wine with equal values both stay); keep
-    rows with ``4 < quality < 8``; shuffle with ``seed``; split off ``test_size`` of the
-    rows as test, then ``val_size`` of the rest as validation (scikit-learn's
-    ``train_test_split``, ``random_state=seed``); normalise the features of every split
-    with the train split's mean and standard deviation (pandas' ``std``, ``ddof=1``).
-
-    Args:
-        red, white: DataFrames with the columns :data:`WINE_COLUMNS` (other columns are
-            ignored), e.g. ``load_table("wine_quality_red")`` / ``("wine_quality_white")``.
-        seed: seed of the shuffle and the splits.
-        test_size, val_size: fractions strictly between 0 and 1.
-
-    Returns:
-        :class:`WineSplits` (``*_x`` DataFrames ``(rows, 11)``; ``*_y`` tuples of two float32
-        arrays ``(rows,)``; ``stats`` DataFrame ``(11, 2)``). The ``*_x`` frames keep the row
-        numbers of the merged, cleaned table as their index, so the splits never share one.
-
-    Raises:
-        TypeError: ``red`` or ``white`` is not a DataFrame.
-        ValueError: a missing column (named, with the argument), an empty frame, a size
-            outside (0, 1), too few rows to split, or a feature constant in the train split.
-    """
-    import pandas as pd
-    from sklearn.model_selection import train_test_split
-
-    for arg, frame in (("red", red), ("white", white)):
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"{arg} must be a pandas DataFrame, got {type(frame).__name__}")
-        missing = [c for c in WINE_COLUMNS if c not in frame.columns]
-        if missing:
-            raise ValueError(f"{arg} is missing column {missing[0]!r} (missing: {missing})")
-        if frame.empty:
-            raise ValueError(f"{arg} is empty")
-    for arg, value in (("test_size", test_size), ("val_size", val_size)):
-        if checks.fraction(arg, value) == 0:
-            raise ValueError(f"{arg} must be a fraction strictly between 0 and 1, got {value!r}")
-    checks.positive_int("seed", seed, minimum=0)
-
-    red = red[list(WINE_COLUMNS)].assign(is_red=1)
-    white = white[list(WINE_COLUMNS)].assign(is_red=0)
-    df = pd.concat([red, white], ignore_index=True).drop_duplicates(keep="first")
-    df = df[(df["quality"] > 4) & (df["quality"] < 8)].reset_index(drop=True)
-    if len(df) < 3:
-        raise ValueError(
-            f"only {len(df)} row(s) left after dropping duplicates and keeping 4 < quality < 8; "
-            "need at least 3 to make train, validation and test splits"
-        )
-    df = df.iloc[np.random.default_rng(seed).permutation(len(df))]
-    try:
-        train, test = train_test_split(df, test_size=test_size, random_state=seed)
-        train, val = train_test_split(train, test_size=val_size, random_state=seed)
-    except ValueError as err:
-        raise ValueError(
-            f"cannot split {len(df)} rows with test_size={test_size}, val_size={val_size}: {err}"
-        ) from err
-
-    features = list(WINE_FEATURES)
-    stats = pd.DataFrame({"mean": train[features].mean(), "std": train[features].std()})
-    constant = stats.index[~(stats["std"] > 0)].tolist()
-    if constant:
-        raise ValueError(f"feature(s) {constant} are constant in the train split: cannot normalise")
-
-    def norm(part):
-        return (part[features] - stats["mean"]) / stats["std"]
-
-    def targets(part):
-        return (
-            part["quality"].to_numpy(dtype=np.float32),
-            part["is_red"].to_numpy(dtype=np.float32),
-        )
-
-    return WineSplits(
-        train_x=norm(train),
-        val_x=norm(val),
-        test_x=norm(test),
-        train_y=targets(train),
-        val_y=targets(val),
-        test_y=targets(test),
-        stats=stats,
-    )
 
 
 # --- tables ----------------------------------------------------------------------------
