@@ -51,8 +51,13 @@ CASES = [(path, m) for path in SOLVED for m in MUTATIONS.get(path.name, [])]
 def test_a_wrong_answer_scores_zero_on_its_exercise_only(path, mutation, tmp_path):
     exercise, old, new = mutation
     nb = json.loads(path.read_text(encoding="utf-8"))
-    hits = [c for c in nb["cells"] if c["cell_type"] == "code" and old in editions.source(c)
-            and editions.regions(editions.source(c))]
+    hits = [
+        c
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        and old in editions.source(c)
+        and editions.regions(editions.source(c))
+    ]
     assert len(hits) == 1, f"{old!r} must occur in exactly one solution cell of {path.name}"
     hits[0]["source"] = editions.source(hits[0]).replace(old, new, 1)
     wrong = tmp_path / path.name
