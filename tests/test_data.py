@@ -844,7 +844,7 @@ def test_smoke_segmentation_stand_ins(smoke, name, split, count, image, label, v
     assert len(data.class_names(name)) == (label[-1] if values is None else len(values))
 
 
-def test_smoke_pets_trimaps_follow_the_shape():
+def test_smoke_pets_trimaps_follow_the_shape(smoke):
     x, y = _arrays("oxford_iiit_pet", "test")
     bright = x.astype(float).max(-1)
     assert bright[y[..., 0] == 1].mean() > bright[y[..., 0] == 2].mean() + 40
