@@ -163,4 +163,29 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
             "detections = prediction_dict",
         ),
     ],
+    "C3_W4_Assignment_cats_dogs_saliency.ipynb": [
+        ("augmentimages", "image = image / 255.0", "image = image / 127.5"),
+        (
+            "augmented_training_data",
+            "augmented_training_data = train_data.map(augmentimages)",
+            "augmented_training_data = train_data",
+        ),
+        (
+            "model",
+            'keras.layers.Dense(2, activation="softmax")',
+            'keras.layers.Dense(2, activation="sigmoid")',
+        ),
+        (
+            "do_salience",
+            "tf.reduce_sum(tf.abs(gradients), axis=-1)",
+            "tf.reduce_max(tf.abs(gradients), axis=-1)",
+        ),
+        ("epoch0_salient", 'LABELS[name], "epoch0_salient")', 'LABELS[name], "epoch0_")'),
+        (
+            "compile",
+            "optimizer=keras.optimizers.RMSprop(learning_rate=0.001)",
+            "optimizer=keras.optimizers.Adam(learning_rate=0.001)",
+        ),
+        ("train", "epochs=EPOCHS, shuffle=False", "epochs=1, shuffle=False"),
+    ],
 }
