@@ -119,6 +119,34 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
             "train_step(dataset_inputs)",
         ),
     ],
+    "C3_W1_Assignment_bird_boxes.ipynb": [
+        (
+            "read_image_tfds_with_original_bbox",
+            "[bbox[1] * factor_x, bbox[0] * factor_y,",
+            "[bbox[0] * factor_x, bbox[1] * factor_y,",
+        ),
+        ("read_image_tfds", "image = image / 127.5 - 1.0", "image = image / 255.0"),
+        ("feature_extractor", "alpha=ALPHA)", "alpha=0.5)"),
+        ("dense_layers", 'Dense(1024, activation="relu")(x)', 'Dense(512, activation="relu")(x)'),
+        (
+            "bounding_box_regression",
+            'Dense(4, name="bounding_box")',
+            'Dense(4, activation="sigmoid", name="bounding_box")',
+        ),
+        ("final_model", "outputs=bounding_box_output", "outputs=last_dense_layer"),
+        ("define_and_compile_model", "momentum=0.9)", "momentum=0.5)"),
+        (
+            "steps_per_epoch",
+            "math.ceil(length_of_training_dataset / BATCH_SIZE)",
+            "length_of_training_dataset // BATCH_SIZE",
+        ),
+        ("fit", "epochs=EPOCHS, shuffle=False", "epochs=1, shuffle=False"),
+        (
+            "intersection_over_union",
+            "union_area = pred_area + true_area - overlap_area",
+            "union_area = pred_area + true_area",
+        ),
+    ],
     "C3_W2_Assignment_zombie_detection.ipynb": [
         (
             "train_images_np",
