@@ -216,4 +216,19 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ),
         ("train", "epochs=EPOCHS, shuffle=False", "epochs=1, shuffle=False"),
     ],
+    "C3_W3_Assignment_m2nist_segmentation.ipynb": [
+        (
+            "conv_block",
+            'padding="same", data_format=IMAGE_ORDERING)(input)',
+            'padding="valid", data_format=IMAGE_ORDERING)(input)',
+        ),
+        ("FCN8", "((0, 0), (0, 96 - input_width))", "((0, 0), (96 - input_width, 0))"),
+        (
+            "fcn8_decoder",
+            'keras.layers.Activation("sigmoid")(o)',
+            'keras.layers.Activation("softmax")(o)',
+        ),
+        ("compile", 'loss="categorical_crossentropy"', 'loss="mean_squared_error"'),
+        ("EPOCHS", "EPOCHS = env.pick(full=70, smoke=9)", "EPOCHS = env.pick(full=70, smoke=2)"),
+    ],
 }
