@@ -153,3 +153,15 @@ def test_make_grade_exit_status_and_table(solved, tmp_path, capsys):
     assert "not implemented" in capsys.readouterr().out
     assert grader.main(str(tmp_path / "missing.ipynb"), str(solved)) == 2
     assert "cannot grade" in capsys.readouterr().out
+
+
+def test_every_exercise_edition_has_its_colab_link_in_the_readme():
+    from common.notebooks import colab_link
+
+    readme = (editions.ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [
+        p.name
+        for p in editions.solved_notebooks()
+        if colab_link(editions.edition_path(p).relative_to(editions.ROOT)) not in readme
+    ]
+    assert not missing, f"add an [exercise](...) link to these rows of the README: {missing}"
