@@ -87,12 +87,6 @@ def _conv_layers(model) -> list[str]:
     return names
 
 
-def conv_layer_names(model) -> list[str]:
-    """Names of ``model``'s convolutional layers with 4-D outputs, input to output."""
-    _check_model(model)
-    return _conv_layers(model)
-
-
 def _feature_layer(model, name, arg):
     """The layer called ``name`` (4-D output); ``ValueError`` listing the conv layers."""
     import keras
@@ -333,25 +327,3 @@ def grad_cam(model, image, layer_name=None, class_index=None, *, use_logits=True
     alpha = tf.reduce_mean(grads[0], axis=(0, 1))  # (K,)
     cam = tf.nn.relu(tf.reduce_sum(maps[0] * alpha, axis=-1)).numpy()
     return normalize(_resize(cam, x.shape[1], x.shape[2]))
-
-
-def imagenet_class_names(scores) -> list[str]:
-    """The ImageNet-1k class name of each row's arg max.
-
-    ``keras.applications``' ``decode_predictions`` downloads the class index (a JSON file)
-    on first use; keras-hub ships the same 1,000 names, so this needs no network.
-
-    Args:
-        scores: ``(N, 1000)`` logits or probabilities.
-
-    Returns:
-        ``N`` names such as ``"tabby"`` or ``"coffee_mug"``.
-    """
-    scores = np.asarray(scores)
-    if scores.ndim != 2 or scores.shape[1] != 1000:
-        raise ValueError(f"scores must have shape (N, 1000), got {scores.shape}")
-    from common.detection import _keras_hub
-
-    one_hot = np.eye(1000, dtype="float32")[scores.argmax(axis=1)]
-    decoded = _keras_hub().utils.decode_imagenet_predictions(one_hot, top=1)
-    return [top[0][0] for top in decoded]

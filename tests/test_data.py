@@ -544,27 +544,6 @@ def test_breast_cancer_wisconsin_is_read_raw_as_the_course_reads_it(monkeypatch,
         data.load_table("breast_cancer_wisconsin", data_dir=str(tmp_path))
 
 
-def test_make_digit_canvas_pastes_each_digit_inside_its_box():
-    from common import boxes as B
-
-    rng = np.random.default_rng(0)
-    digits = rng.integers(1, 256, size=(20, 28, 28), dtype=np.uint8)  # no zero pixel
-    canvases, labels, boxes = data.make_digit_canvas(digits, np.arange(20), seed=5)
-    assert canvases.shape == (20, 75, 75, 1) and canvases.dtype == np.uint8
-    assert labels.tolist() == list(range(20)) and boxes.dtype == np.float32
-    pixels = np.rint(B.to_pixels(boxes, 75, 75)).astype(int)
-    for canvas, digit, (y0, x0, y1, x1) in zip(canvases[..., 0], digits, pixels, strict=True):
-        assert (y1 - y0, x1 - x0) == (28, 28)
-        np.testing.assert_array_equal(canvas[y0:y1, x0:x1], digit)
-        assert canvas.sum() == digit.sum()  # nothing outside the box
-    again = data.make_digit_canvas(digits, np.arange(20), seed=5)
-    np.testing.assert_array_equal(again[0], canvases)
-    with pytest.raises(ValueError, match="size"):
-        data.make_digit_canvas(digits, np.arange(20), size=20)
-    with pytest.raises(ValueError, match="labels"):
-        data.make_digit_canvas(digits, np.arange(3))
-
-
 # --- make_scenes ------------------------------------------------------------------------
 
 

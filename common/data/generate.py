@@ -1,4 +1,4 @@
-"""Generated data: shapes, multi-object scenes, digit canvases, M2NIST-style canvases and
+"""Generated data: shapes, multi-object scenes, M2NIST-style canvases and
 pet-style trimaps. NumPy only and deterministic: the same ``seed`` gives the same arrays.
 The smoke stand-ins (:mod:`common.data.smoke`) and the dry-run fakes
 (:mod:`common.data.fakes`) are built from these.
@@ -211,41 +211,6 @@ def _check_shapes(shapes):
     if len(set(shapes)) != len(shapes):
         raise ValueError(f"shapes must not repeat a name, got {shapes}")
     return shapes
-
-
-def make_digit_canvas(images, labels, *, size: int = 75, seed: int = 0):
-    """Paste each digit at a random place on a black ``size × size`` canvas (localization).
-
-    Args:
-        images: uint8 ``(N, h, w)`` or ``(N, h, w, 1)`` digits (e.g. MNIST's 28×28).
-        labels: ints ``(N,)``, passed through.
-        size: canvas side in pixels, at least the digit's side.
-        seed: seed of the positions.
-
-    Returns:
-        ``canvases`` uint8 ``(N, size, size, 1)``, ``labels`` int64 ``(N,)`` and ``boxes``
-        float32 ``(N, 4)``: the pasted patch as normalised ``[ymin, xmin, ymax, xmax]``
-        (the course's box: the whole 28×28 patch, not the tight box of the ink).
-    """
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3:
-        raise ValueError(f"images must have shape (N, h, w) or (N, h, w, 1), got {images.shape}")
-    labels = np.asarray(labels)
-    if labels.shape != (len(images),):
-        raise ValueError(f"labels must have shape ({len(images)},), got {labels.shape}")
-    n, h, w = images.shape
-    checks.positive_int("size", size, minimum=max(h, w))
-    rng = np.random.default_rng(seed)
-    ys = rng.integers(0, size - h + 1, n)
-    xs = rng.integers(0, size - w + 1, n)
-    canvases = np.zeros((n, size, size), np.uint8)
-    rows = ys[:, None] + np.arange(h)[None, :]  # (n, h)
-    cols = xs[:, None] + np.arange(w)[None, :]  # (n, w)
-    canvases[np.arange(n)[:, None, None], rows[:, :, None], cols[:, None, :]] = images
-    boxes = np.stack([ys, xs, ys + h, xs + w], axis=1).astype(np.float32) / size
-    return canvases[..., None], labels.astype(np.int64), boxes
 
 
 _SHAPE_FILL = {
