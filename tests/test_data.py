@@ -1027,3 +1027,26 @@ def test_sample_images(monkeypatch):
     assert scenes is None and len(images) == 2 and images[0].ndim == 3
     with pytest.raises(ValueError, match="n must"):
         data.sample_images(0)
+
+
+def test_create_pairs_on_set_makes_the_courses_pairs():
+    import random
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 4)[rng.permutation(40)]
+    images = labels[:, None].astype("float32") * 10 + rng.uniform(
+        size=(40, 1)
+    )  # class in the value
+    pairs, similar = data.create_pairs_on_set(images, labels, seed=3)
+    assert pairs.shape == (60, 2, 1) and similar.dtype == np.float32
+    assert similar.tolist() == [1.0, 0.0] * 30
+    classes = (pairs[..., 0] // 10).astype(int)
+    assert (classes[similar == 1, 0] == classes[similar == 1, 1]).all()
+    assert (classes[similar == 0, 0] != classes[similar == 0, 1]).all()
+    random.seed(3)
+    again = data.create_pairs_on_set(images, labels)  # the global `random`, as the course
+    np.testing.assert_array_equal(again[0], pairs)
+    with pytest.raises(ValueError, match="at least twice"):
+        data.create_pairs_on_set(images[:9], labels[:9])
+    with pytest.raises(ValueError, match="labels"):
+        data.create_pairs_on_set(images, labels[:3])

@@ -53,6 +53,7 @@ from common.data.generate import (
     M2NIST_SHAPE,
     SHAPE_NAMES,
     Scenes,
+    create_pairs_on_set,
     make_m2nist,
     make_scenes,
     make_shapes,
@@ -92,6 +93,6 @@ __all__ = [
     "SHAPE_NAMES", "SMOKE_PHOTOS", "SMOKE_SEED", "Scenes", "WINE_COLUMNS", "WINE_FEATURES",
     "available", "available_tables", "class_names", "course_photo", "describe",
     "few_shot_data", "load", "load_table",
-    "make_m2nist", "make_scenes", "make_shapes",
+    "create_pairs_on_set", "make_m2nist", "make_scenes", "make_shapes",
     "sample_images", "to_numpy", "trimap",
 ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Generated data: shapes, multi-object scenes, M2NIST-style canvases and
+"""Generated data: the course's Siamese pairs, shapes, multi-object scenes, M2NIST-style canvases and
 pet-style trimaps. NumPy only and deterministic: the same ``seed`` gives the same arrays.
 The smoke stand-ins (:mod:`common.data.smoke`) and the dry-run fakes
 (:mod:`common.data.fakes`) are built from these.
@@ -7,6 +7,7 @@ The smoke stand-ins (:mod:`common.data.smoke`) and the dry-run fakes
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,40 @@ from common import checks
 
 SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring")  # what make_shapes draws
 M2NIST_SHAPE = (64, 84)  # (height, width) of an M2NIST canvas
+
+
+def create_pairs_on_set(images, labels, *, seed: int | None = None):
+    """The course's Siamese pairs (C1 W1 Lab 3, where it is written out): for each class
+    ``d`` and each ``i``, the pair (``i``-th, ``i+1``-th image of ``d``), similar, then
+    (``i``-th of ``d``, ``i``-th of a random other class), dissimilar.
+
+    Args:
+        images: ``(N, ...)`` array; labels: ints ``(N,)`` in ``0..9``, each class present.
+        seed: seed of the other classes' draws; ``None`` draws from Python's global
+            ``random`` (seeded by ``env.seed_everything``), as the course's code does.
+
+    Returns:
+        ``pairs`` ``(P, 2, ...)`` (``P = 20 * (min class count - 1)``) and ``similar``
+        float32 ``(P,)``: 1, 0, 1, 0, ...
+    """
+    images, labels = np.asarray(images), np.asarray(labels)
+    if labels.shape != (len(images),):
+        raise ValueError(f"labels must have shape ({len(images)},), got {labels.shape}")
+    digit_indices = [np.where(labels == d)[0] for d in range(10)]
+    n = min(len(ix) for ix in digit_indices) - 1
+    if n < 1:
+        raise ValueError("labels must hold each of the classes 0..9 at least twice")
+    draw = random if seed is None else random.Random(seed)
+    pairs, similar = [], []
+    for d in range(10):
+        for i in range(n):
+            other = (d + draw.randrange(1, 10)) % 10
+            pairs += [
+                [images[digit_indices[d][i]], images[digit_indices[d][i + 1]]],
+                [images[digit_indices[d][i]], images[digit_indices[other][i]]],
+            ]
+            similar += [1, 0]
+    return np.array(pairs), np.array(similar, dtype="float32")
 
 
 def make_shapes(n: int, *, shapes=("circle", "square"), size: int = 64, seed: int = 0):
