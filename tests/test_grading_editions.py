@@ -81,11 +81,15 @@ def test_regions_and_blanks():
             editions.regions(bad)
 
 
-def test_edition_clears_outputs_keeps_checks_and_refuses_unchecked_regions():
+def test_edition_clears_the_answers_outputs_keeps_checks_and_refuses_unchecked_regions():
     nb = _notebook(SOLVED)
     nb["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+    for index in (1, 2, 3):
+        nb["cells"][index]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
     out = editions.edition(nb)
-    assert nb["cells"][1]["outputs"] and not out["cells"][1]["outputs"]
+    assert out["cells"][1]["outputs"]  # a plain cell keeps its smoke output
+    assert not out["cells"][2]["outputs"] and not out["cells"][3]["outputs"]  # answer, grade
+    assert nb["cells"][2]["outputs"]  # the solved notebook is unchanged
     assert editions.source(out["cells"][3]) == SOLVED[3][1]
     assert "Exercise edition" in editions.source(out["cells"][0])
     assert editions.exercise_names(out) == ["double", "quadruple", "EPOCHS"]

@@ -1,5 +1,7 @@
 """Exercise editions: the solved notebook with each marked solution region replaced by a
-placeholder, outputs cleared, the check cells kept (nbgrader's markers, nbdev's rule that
+placeholder, the outputs of the exercise and check cells cleared (the other cells keep
+the solved notebook's smoke outputs, as the course's notebooks show expected output), the
+check cells kept (nbgrader's markers, nbdev's rule that
 the committed copy never drifts from what the generator makes)::
 
     python -m common.grading editions           # write every edition
@@ -132,8 +134,9 @@ def edition(nb) -> dict:
     for index, cell in enumerate(out["cells"]):
         if cell["cell_type"] != "code":
             continue
-        cell["outputs"], cell["execution_count"] = [], None
         text = source(cell)
+        if regions(text) or CHECK.search(text):  # the answer and its grade: no outputs
+            cell["outputs"], cell["execution_count"] = [], None
         if regions(text):
             name = next_exercise(out, index)
             if name is None:
