@@ -78,7 +78,7 @@ def test_unknown_option_is_named(smoke):
     [
         "load('fashion_mnist', data_dir=D)",  # the check: the tensorflow-datasets path
         "load_table('energy_efficiency', data_dir=D)",  # the keras.utils.get_file path
-        "load_table('breast_cancer', data_dir=D)",
+        "load_table('breast_cancer_wisconsin', data_dir=D)",
     ],
 )
 def test_full_mode_offline_fails_fast_from_the_command_line(tmp_path, call):
@@ -308,7 +308,6 @@ def test_full_mode_cats_vs_dogs_slices_the_one_tfds_split(
 
 def test_tables_and_image_sets_are_kept_apart(smoke):
     assert data.available_tables() == [
-        "breast_cancer",
         "breast_cancer_wisconsin",
         "energy_efficiency",
         "wine_quality_red",
@@ -483,31 +482,6 @@ def test_full_mode_wine_through_tensorflow_datasets(full, monkeypatch, tmp_path)
     assert (frame.dtypes[list(data.WINE_FEATURES)] == np.float64).all()
     assert frame["fixed acidity"].tolist() == [7.4, 8.4, 9.4]  # not 7.400000095...
     assert (frame["density"] == 0.9978).all()
-
-
-def test_breast_cancer_is_the_same_data_in_both_modes(monkeypatch, tmp_path):
-    from sklearn.datasets import load_breast_cancer
-
-    monkeypatch.setenv("TFAT_MODE", "smoke")
-    smoke = data.load_table("breast_cancer")
-    bunch = load_breast_cancer()
-    assert smoke.shape == (569, 31) and tuple(smoke.columns) == data.BREAST_CANCER_COLUMNS
-    np.testing.assert_array_equal(smoke.iloc[:, :30].to_numpy(), bunch.data)
-    assert smoke["malignant"].sum() == 212 and smoke["malignant"].dtype == np.int64
-
-    # full mode parses the UCI file (id, M/B, 30 features); write one from the same data
-    lines = [
-        ",".join([str(842302 + i), "M" if m else "B", *(repr(float(v)) for v in row)])
-        for i, (row, m) in enumerate(zip(bunch.data, smoke["malignant"], strict=True))
-    ]
-    (tmp_path / "wdbc.data").write_text("\n".join(lines) + "\n")
-    monkeypatch.setenv("TFAT_MODE", "full")
-    monkeypatch.setattr(data.env, "online", lambda *a, **k: False)  # must not be needed
-    full = data.load_table("breast_cancer", data_dir=str(tmp_path))
-    assert full.equals(smoke)
-    (tmp_path / "wdbc.data").write_text("1,2,3\n")
-    with pytest.raises(RuntimeError, match="not the UCI wdbc.data"):
-        data.load_table("breast_cancer", data_dir=str(tmp_path))
 
 
 WISCONSIN_LINES = (  # UCI's breast-cancer-wisconsin.data: no header, '?' where missing
@@ -966,7 +940,6 @@ def test_dry_run_tables_have_the_real_columns_and_valid_values(dry):
         assert quality.dtype == np.int64 and quality.between(3, 9).all()
     (train_x, _), (test_x, _) = _course_wine_splits()
     assert len(train_x) > len(test_x) > 0
-    assert set(data.load_table("breast_cancer")["malignant"]) == {0, 1}
 
 
 def test_dry_run_course_zips_have_the_real_layout(dry):

@@ -36,8 +36,8 @@ name                  full mode                           smoke mode
 ``load_table(name)`` returns a ``pandas.DataFrame`` for the tabular sets
 (:func:`available_tables`): ``energy_efficiency`` (UCI ENB2012), ``wine_quality_red`` and
 ``wine_quality_white`` (UCI wine quality), whose smoke stand-ins are generated tables with
-the same columns and realistic values, and ``breast_cancer`` (UCI Wisconsin diagnostic; in
-smoke mode scikit-learn's copy of the same data).
+the same columns and realistic values, and ``breast_cancer_wisconsin`` (the original UCI
+Wisconsin set, raw; in smoke mode a table in its format derived from scikit-learn's WDBC).
 
 :func:`few_shot_data` gives the few-shot detection photos (the course's rubber ducky and
 zombie), :func:`sample_images` the photos the hub detectors are shown, and
@@ -78,8 +78,6 @@ from common.data.registry import (
 )
 from common.data.smoke import SCENE_CLASSES, SMOKE_SEED
 from common.data.tables import (
-    BREAST_CANCER_COLUMNS,
-    BREAST_CANCER_FEATURES,
     ENERGY_COLUMNS,
     ENERGY_FEATURES,
     WINE_COLUMNS,
@@ -87,7 +85,7 @@ from common.data.tables import (
 )
 
 __all__ = [
-    "BREAST_CANCER_COLUMNS", "BREAST_CANCER_FEATURES", "CAMVID_CLASSES", "CIFAR10_CLASSES",
+    "CAMVID_CLASSES", "CIFAR10_CLASSES",
     "DIGIT_CLASSES", "ENERGY_COLUMNS", "ENERGY_FEATURES", "FASHION_MNIST_CLASSES", "FewShotData",
     "M2NIST_CLASSES", "M2NIST_SHAPE", "PET_CLASSES", "REGISTRY", "SCENE_CLASSES",
     "SHAPE_NAMES", "SMOKE_PHOTOS", "SMOKE_SEED", "Scenes", "WINE_COLUMNS", "WINE_FEATURES",

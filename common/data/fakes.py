@@ -8,7 +8,7 @@ ids below the number of classes, trimap values 1-3, wine qualities 3-9) but rand
   feature specs, its split names) under ``tfds.testing.mock_data``, with generated values.
 * :func:`write_prepared`: a real prepared tfds folder (tfrecords + ``dataset_info.json``),
   written by the real builder class from generated examples (the course's caltech zip).
-* course files in their real formats: :func:`energy_xlsx`, :func:`wdbc_csv`,
+* course files in their real formats: :func:`energy_xlsx`, :func:`wisconsin_csv`,
   :func:`wisconsin_csv`, :func:`m2nist_zip`, :func:`camvid_zip`, :func:`caltech_zip`, and
   :func:`jpeg` / :func:`zip_of` for photos and zips of photos.
 """
@@ -254,19 +254,6 @@ def energy_xlsx(path) -> None:
     frame["Unnamed: 10"] = np.nan
     blank = pd.DataFrame([[np.nan] * frame.shape[1]] * 2, columns=frame.columns)
     pd.concat([frame, blank]).to_excel(path, index=False, engine="openpyxl")
-
-
-def wdbc_csv(path) -> None:
-    """UCI's ``wdbc.data``: no header; id, diagnosis M/B, 30 features (40 rows)."""
-    import pandas as pd
-
-    from common.data.tables import breast_cancer_smoke
-
-    frame = breast_cancer_smoke().iloc[::14].reset_index(drop=True)
-    raw = pd.DataFrame({"id": 842302 + np.arange(len(frame))})
-    raw["diagnosis"] = np.where(frame["malignant"] == 1, "M", "B")
-    raw = pd.concat([raw, frame.drop(columns="malignant")], axis=1)
-    raw.to_csv(path, header=False, index=False)
 
 
 def wisconsin_csv(path) -> None:

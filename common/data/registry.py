@@ -426,22 +426,6 @@ REGISTRY: dict[str, Entry] = {
         ),
         element="11 float64 UCI feature columns, int64 'quality' (3-9)",
     ),
-    "breast_cancer": Entry(
-        splits=("all",),
-        full=CourseFile(tables.BREAST_CANCER_URL, tables.read_wdbc, fakes.wdbc_csv),
-        smoke=tables.breast_cancer_smoke,
-        columns=tables.BREAST_CANCER_COLUMNS,
-        full_text=(
-            "UCI breast cancer Wisconsin (diagnostic), 569 tumours, from "
-            f"{tables.BREAST_CANCER_URL}"
-        ),
-        smoke_text="the same 569 tumours: scikit-learn's copy (load_breast_cancer)",
-        element=(
-            "30 float64 features named as scikit-learn's load_breast_cancer names them "
-            "('mean radius' ... 'worst fractal dimension'), int64 'malignant' (1 malignant, "
-            "0 benign)"
-        ),
-    ),
     "breast_cancer_wisconsin": Entry(
         splits=("all",),
         full=CourseFile(WISCONSIN_URL, readers.read_wisconsin, fakes.wisconsin_csv),
@@ -573,8 +557,6 @@ def load_table(name: str, *, data_dir=None):
     ``wine_quality_red``     the 11 UCI features (float64, ``WINE_FEATURES``)
                              and int64 ``quality``; 1,599 / 600
     ``wine_quality_white``   the same columns; 4,898 / 1,800
-    ``breast_cancer``        30 float64 features (scikit-learn's names) and int64
-                             ``malignant`` (1 malignant, 0 benign); 569 / 569
     =======================  =====================================================
 
     ``breast_cancer_wisconsin`` is the original set as the course reads it, raw: ``id``,
@@ -583,9 +565,9 @@ def load_table(name: str, *, data_dir=None):
 
     Args:
         name: one of :func:`available_tables`.
-        data_dir: full mode only. For ``energy_efficiency``, ``breast_cancer`` and
+        data_dir: full mode only. For ``energy_efficiency`` and
             ``breast_cancer_wisconsin`` the folder that holds (or receives)
-            ``ENB2012_data.xlsx``, ``wdbc.data`` or ``breast-cancer-wisconsin.data`` (default
+            ``ENB2012_data.xlsx`` or ``breast-cancer-wisconsin.data`` (default
             ``~/.keras/datasets``, or ``$KERAS_HOME/datasets``); for the wine tables the
             tensorflow-datasets folder (default ``~/tensorflow_datasets``).
 

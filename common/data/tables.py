@@ -19,18 +19,6 @@ ENERGY_FEATURES = tuple(f"X{i}" for i in range(1, 9))
 ENERGY_COLUMNS = ENERGY_FEATURES + ("Y1", "Y2")
 ENERGY_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/00242/ENB2012_data.xlsx"
 ENERGY_FILE = "ENB2012_data.xlsx"
-BREAST_CANCER_URL = (
-    "https://archive.ics.uci.edu/ml/machine-learning-databases/breast-cancer-wisconsin/wdbc.data"
-)
-BREAST_CANCER_FILE = "wdbc.data"
-_TUMOUR = ("radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity",
-           "concave points", "symmetry", "fractal dimension")  # fmt: skip
-BREAST_CANCER_FEATURES = (
-    tuple(f"mean {t}" for t in _TUMOUR)
-    + tuple(f"{t} error" for t in _TUMOUR)
-    + tuple(f"worst {t}" for t in _TUMOUR)
-)  # scikit-learn's names, in the UCI file's order
-BREAST_CANCER_COLUMNS = BREAST_CANCER_FEATURES + ("malignant",)
 
 
 # --- tables ----------------------------------------------------------------------------
@@ -103,32 +91,6 @@ def read_energy(path, split=None):
     if missing:
         raise RuntimeError(f"{path} lacks the columns {missing}: not the UCI ENB2012 file?")
     return frame[list(ENERGY_COLUMNS)].astype("float64").reset_index(drop=True)
-
-
-@functools.cache
-def breast_cancer_smoke(split=None):
-    """scikit-learn's copy of the 569 tumours, in the full table's columns."""
-    import pandas as pd
-    from sklearn.datasets import load_breast_cancer
-
-    bunch = load_breast_cancer()  # target 0 = malignant, 1 = benign
-    assert tuple(bunch.feature_names) == BREAST_CANCER_FEATURES
-    frame = pd.DataFrame(bunch.data.astype("float64"), columns=list(BREAST_CANCER_FEATURES))
-    frame["malignant"] = (bunch.target == 0).astype("int64")
-    return frame
-
-
-def read_wdbc(path, split=None):
-    """UCI's ``wdbc.data`` (no header: id, M/B diagnosis, 30 features) as the table."""
-    import pandas as pd
-
-    raw = pd.read_csv(path, header=None)
-    if raw.shape[1] != 32 or not set(raw[1].unique()) <= {"M", "B"}:
-        raise RuntimeError(f"{path} is not the UCI wdbc.data file (id, M/B, 30 features)")
-    frame = raw.iloc[:, 2:].astype("float64")
-    frame.columns = list(BREAST_CANCER_FEATURES)
-    frame["malignant"] = (raw[1] == "M").astype("int64")
-    return frame.reset_index(drop=True)
 
 
 def wine_frame(dataset):
