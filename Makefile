@@ -20,7 +20,10 @@ DRY := MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 TF_NUM_I
 # The learner's stack: Colab's Python and package versions (tests/colab_stack/constraints.txt,
 # the one place they live) in a second virtualenv, with `common` installed as the notebooks'
 # setup cell installs it on Colab (`make colab-setup`). STACK=colab runs the dry run there.
-COLAB_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13)
+# Colab's Python, 3.13: the first that runs of python3.13 on PATH, pyenv's, uv's (or COLAB_PYTHON=...).
+COLAB_PYTHON ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3.13 \
+  $(HOME)/.local/share/uv/python/cpython-3.13*/bin/python3.13; do \
+  $$p -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo $$p; break; }; done)
 COLAB_VENV := .venv-colab
 COLAB_PY := $(COLAB_VENV)/bin/python
 COLAB_STAMP := $(COLAB_VENV)/.installed-stamp
@@ -29,11 +32,11 @@ STACK ?= ours
 DRY_PY := $(if $(filter colab,$(STACK)),$(COLAB_PY),$(PY))
 DRY_DEPS := $(if $(filter colab,$(STACK)),colab-setup,$(STAMP))
 
-.PHONY: help setup lab run test unit outputs dryrun grade grade-check editions colab-env colab-setup colab-unit bench lint clean
+.PHONY: help setup lab run test unit unit-fast conventions outputs dryrun grade grade-check editions colab-env colab-setup colab-unit bench lint clean
 
 help:
 	@echo "make run    execute every notebook (or NB=path) in smoke mode, one line each"
-	@echo "make test   unit tests + every notebook re-executed by nbval in smoke mode"
+	@echo "make test   unit tests + every notebook re-executed by nbval in smoke mode (NB=path: that one + conventions)"
 	@echo "make lab    JupyterLab on the repository (full mode unless TFAT_MODE=smoke)"
 	@echo "make outputs  re-execute notebooks (or NB=path) and commit-ready outputs in place"
 	@echo "make dryrun  every notebook (or NB=path) in full mode, offline, on local fakes (STACK=colab: Colab's versions)"
@@ -41,7 +44,9 @@ help:
 	@echo "make grade NB=path  grade an exercise notebook offline (smoke mode): a score per exercise"
 	@echo "make grade-check  grade every solution, exercise edition and mutation (tests/grading_course)"
 	@echo "make editions  regenerate the exercise editions (course*/week*/exercises/) from the solutions"
-	@echo "make unit   unit tests only   make bench  timing ratios (benchmarks/)   make lint  ruff"
+	@echo "make unit   unit tests only   make unit-fast  without those marked slow (seconds each)"
+	@echo "make conventions  the notebook conventions (tests/nblint.py), seconds   make lint  ruff"
+	@echo "make bench  timing ratios (benchmarks/)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,14 +64,28 @@ run: $(STAMP)
 	@mkdir -p build
 	$(SMOKE) $(PY) -m common.notebooks run --workers $(WORKERS) $(NB)
 
+# NB=path: that notebook (or those) under nbval, and the convention checks; no other unit test.
 test: $(STAMP)
 	@mkdir -p build && rm -f build/network.log
 	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) \
-	  --dist loadscope $(NBVAL) --durations=15 tests --ignore=tests/grading_course $(or $(NB),$(wildcard course*/week*/*.ipynb))
+	  --dist loadscope $(NBVAL) --durations=15 \
+	  $(if $(NB),tests/test_notebook_conventions.py $(NB),tests --ignore=tests/grading_course $(wildcard course*/week*/*.ipynb))
 
 unit: $(STAMP)
+	@mkdir -p build && rm -f build/network.log
 	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) tests \
 	  --ignore=tests/grading_course
+
+unit-fast: $(STAMP)
+	@mkdir -p build && rm -f build/network.log
+	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) tests \
+	  --ignore=tests/grading_course -m "not slow"
+
+# The notebook conventions of CONTRIBUTING.md, one named check each (tests/nblint.py): a
+# `path: check: rule` line per violation, then the checks' own tests. Seconds; CI's first step.
+conventions: $(STAMP)
+	$(PY) -m tests.nblint
+	$(PY) -m pytest -q tests/test_notebook_conventions.py
 
 # Every graded notebook graded for real: solutions full marks, editions 0, each mutation 0 on its
 # own exercise only (tests/grading_course; minutes, so outside make test).
@@ -93,6 +112,9 @@ dryrun: $(DRY_DEPS)
 	@test ! -s build/dryrun-network.log || { echo "the dry run tried the network:"; cat build/dryrun-network.log; exit 1; }
 
 $(COLAB_STAMP): tests/colab_stack/constraints.txt
+	@test -x $(COLAB_PY) || test -n "$(COLAB_PYTHON)" || { echo "Colab's stack needs Python 3.13 and none runs here:" \
+	  "install one (pyenv install 3.13; uv python install 3.13; apt-get install python3.13)" \
+	  "or name it: make $@ COLAB_PYTHON=/path/to/python3.13"; exit 2; }
 	test -x $(COLAB_PY) || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_PY) -m pip install --quiet -r tests/colab_stack/constraints.txt
 	$(COLAB_PY) -m pip install --quiet -c tests/colab_stack/constraints.txt \
@@ -112,6 +134,7 @@ colab-setup: $(COLAB_STAMP)
 	$(COLAB_PY) tests/colab_stack/setup_check.py file://$(CURDIR)/$(COLAB_CLONE)
 
 colab-unit: colab-setup
+	@rm -f build/network.log
 	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(COLAB_PY) -m pytest -n $(WORKERS) tests --ignore=tests/grading_course
 
 bench: $(STAMP)
