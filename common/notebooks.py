@@ -88,23 +88,17 @@ def repository_url() -> str:
 
 
 def setup_cell(url: str) -> str:
-    """The second cell of every notebook (word for word; tests/test_notebook_conventions.py):
-    makes ``common`` importable from the checkout, or on Colab installs it from ``url`` (or
-    ``TFAT_REPO``) with ``--no-deps``, then what Colab lacks (:mod:`common.colab`)."""
+    """The second cell of every notebook, word for word (``python -m common.notebooks sync``
+    writes it): imports ``common``; on Colab, where it is missing, first installs it from
+    GitHub repository ``url`` with the ``colab`` extra of pyproject.toml (what Colab lacks or
+    ships broken; Colab's own TensorFlow satisfies ``common``'s dependencies, so it stays).
+    Elsewhere ``common`` comes installed (``make lab``: ``pip install -e .``); without it, the
+    last line fails with its comment as the message, as it does when the install failed."""
     return f"""\
-# Setup: makes `common`, this repository's helper package, importable: from the checkout, or on
-# Colab installed from TFAT_REPO (pip, then `python -m common.colab`). Elsewhere a no-op.
-import os, pathlib, subprocess, sys
-
-TFAT_REPO = os.environ.get("TFAT_REPO", "{url}")
-here = pathlib.Path.cwd().resolve()
-sys.path[:0] = [str(p) for p in (here, *here.parents) if (p / "common" / "env.py").is_file()][:1]
-install = f"{{sys.executable}} -m pip install -q --no-deps git+{{TFAT_REPO}} && {{sys.executable}} -m common.colab"
-if "google.colab" in sys.modules and subprocess.run(
-        f"{{sys.executable}} -m pip show -q tfat-common || ({{install}})", shell=True).returncode:
-    raise SystemExit(f"Installing `common` from {{TFAT_REPO}} failed (see above). Set the address of "
-                     "this repository or your fork first: os.environ['TFAT_REPO'] = 'https://...'")
-import common  # ModuleNotFoundError outside Colab and the checkout: run `make lab` in the repo"""
+import importlib.util, sys  # setup: `common` is the helper package these notebooks share
+if "google.colab" in sys.modules and not importlib.util.find_spec("common"):  # on Colab, install it
+    %pip install -q "tfat-common[colab] @ git+{url}"
+import common  # if this fails on Colab, check the address above (your fork's?); locally, run `make lab`"""
 
 
 def colab_link(path, url: str | None = None) -> str:
@@ -125,12 +119,13 @@ _COLAB_LINK = re.compile(
 
 def sync(root: Path | str = ROOT) -> list[Path]:
     """Rewrite what is written from :func:`repository_url`: the setup cell (source only) of
-    every notebook under ``root`` and the "Open in Colab" links of its README. Returns the
-    files that changed."""
+    every notebook under ``root`` and of its exercise editions (``exercises/``), and the
+    "Open in Colab" links of its README. Returns the files that changed."""
     import nbformat
 
     root, changed = Path(root), []
-    for path in find_notebooks(root):
+    editions = sorted(root.glob(COURSE_GLOB.replace("/*.ipynb", "/exercises/*.ipynb")))
+    for path in [*find_notebooks(root), *editions]:
         nb = nbformat.read(path, as_version=4)
         if len(nb.cells) > 1 and nb.cells[1].source != SETUP_CELL:
             nb.cells[1].source = SETUP_CELL

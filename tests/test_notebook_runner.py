@@ -1,6 +1,7 @@
 """common.notebooks executes notebooks headless; its kernels run behind the network guard."""
 
 import os
+import sys
 
 import nbformat
 import pytest
@@ -237,14 +238,43 @@ def test_sync_writes_the_setup_cell_and_colab_links(tmp_path):
     assert notebooks.sync(tmp_path) == []  # nothing left to rewrite
 
 
-def test_colab_extra_is_read_from_the_installed_metadata(monkeypatch):
-    from common import colab
+def test_setup_cell_is_four_lines_of_ipython_with_the_address_once():
+    from IPython.core.inputtransformer2 import TransformerManager
 
-    requires = [
-        "numpy>=1.26",
-        'mlxtend>=0.23; extra == "colab"',
-        "tensorflow-metadata==1.17.1 ; extra == 'colab'",
-        'ruff>=0.6; extra == "dev"',
-    ]
-    monkeypatch.setattr(colab.metadata, "requires", lambda name: requires)
-    assert colab.colab_requirements() == ["mlxtend>=0.23", "tensorflow-metadata==1.17.1"]
+    cell = notebooks.setup_cell("https://github.com/you/fork")
+    assert len(cell.splitlines()) <= 4, "the setup cell is the first code a learner reads"
+    assert cell.count("https://github.com/you/fork") == 1
+    assert notebooks.SETUP_CELL == notebooks.setup_cell(notebooks.repository_url())
+    compile(TransformerManager().transform_cell(cell), "setup cell", "exec")
+
+
+@pytest.mark.parametrize(
+    "on_colab, installed, installs",
+    [(True, False, True), (True, True, False), (False, False, False)],
+)
+def test_setup_cell_installs_common_only_on_colab_where_it_is_missing(
+    monkeypatch, on_colab, installed, installs
+):
+    import importlib.util
+    import types
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    code = TransformerManager().transform_cell(notebooks.SETUP_CELL)
+    magics = []
+    shell = types.SimpleNamespace(run_line_magic=lambda *args: magics.append(args[:2]))
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: find_spec(name, *a) if installed or name != "common" else None,
+    )
+    if on_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    namespace = {"get_ipython": lambda: shell}
+    exec(code, namespace)
+    url = notebooks.repository_url()
+    assert magics == ([("pip", f'install -q "tfat-common[colab] @ git+{url}"')] if installs else [])
+    assert namespace["common"].__name__ == "common"

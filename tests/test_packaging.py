@@ -11,8 +11,9 @@ def _name(spec: str) -> str:
 
 
 def pyproject_specs(*, colab: bool = False) -> dict[str, str]:
-    """Our stack's requirements (the dependencies and extras but `colab`), or the `colab`
-    extra's: what the setup cell adds to Colab's own stack."""
+    """Our stack's requirements (the dependencies and extras but `colab`; where an extra
+    pins a dependency, as `lab` pins TensorFlow, the pin), or the `colab` extra's: what the
+    setup cell adds to Colab's own stack."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
     if colab:
@@ -21,7 +22,20 @@ def pyproject_specs(*, colab: bool = False) -> dict[str, str]:
         specs = list(project["dependencies"])
         for name, extra in extras.items():
             specs += [] if name == "colab" else extra
-    return {_name(s): s.replace(" ", "") for s in specs}
+    return {_name(s): s.replace(" ", "") for s in specs}  # the later spec of a name wins
+
+
+def dependency_specs() -> dict[str, str]:
+    """`common`'s own dependencies (no extra): what the setup cell installs on Colab."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return {_name(s): s.replace(" ", "") for s in project["dependencies"]}
+
+
+def colab_versions() -> dict[str, str]:
+    """Colab's shipped versions: tests/colab_stack/constraints.txt's ``name==version`` lines."""
+    path = ROOT / "tests" / "colab_stack" / "constraints.txt"
+    pins = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return {_name(p): p.split("==", 1)[1] for p in pins if "==" in p}
 
 
 def environment_specs() -> dict[str, str]:
@@ -70,7 +84,7 @@ def _imported_modules() -> set[str]:
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] == "code":
                 lines = "".join(cell["source"]).splitlines()
-                scan("\n".join("" if line.lstrip()[:1] in "%!" else line for line in lines))
+                scan("\n".join(re.sub(r"^(\s*)[%!].*", r"\1pass", line) for line in lines))
     return {m for m in found if m not in sys.stdlib_module_names and m != "common"}
 
 
@@ -102,6 +116,28 @@ def test_what_tfds_and_hub_need_is_declared():
     assert "6.31.1" in Requirement(pyproject_specs()["protobuf"]).specifier
     assert "5.29.6" not in Requirement(pyproject_specs()["protobuf"]).specifier
     assert pyproject_specs(colab=True)["tensorflow-metadata"] == "tensorflow-metadata==1.17.1"
+
+
+def test_colab_keeps_its_own_versions_of_what_common_needs():
+    """The setup cell installs `common` on Colab with its dependencies (no --no-deps, so that
+    the `colab` extra comes with it): every dependency must be a range that Colab's shipped
+    version already satisfies, or pip would replace Colab's TensorFlow (or Keras, NumPy...)
+    under its running kernel. And each range holds our pins and what this stack has."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    colab, ours = colab_versions(), pyproject_specs()
+    for name, spec in dependency_specs().items():
+        wanted = Requirement(spec).specifier
+        assert name in colab, f"{name}: not in Colab's stack; the setup cell would add it"
+        assert wanted.contains(Version(colab[name])), f"{spec} rejects Colab's {colab[name]}"
+        assert wanted.contains(Version(metadata.version(name))), f"{spec} rejects this stack's"
+        pinned = Requirement(ours[name]).specifier
+        if pinned != wanted:  # the lab extra's pin: its lowest release must be in range
+            lowest = next(iter(pinned)).version.rstrip(".*")
+            assert wanted.contains(Version(lowest)), f"{ours[name]} is outside {spec}"
 
 
 def test_environment_yml_installs_this_repository():
