@@ -13,7 +13,9 @@ WORKERS ?= 2
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with tests/nbval_sanitize.cfg
 # The dry run: full mode, every outside resource a local fake, offline (as SMOKE, but full).
-DRY := MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 TF_NUM_INTRAOP_THREADS=1 \
+# PYTHONPATH: the kernels import this checkout's `common` on Colab's stack too, not the copy
+# that `make colab-setup` installed from a clone of HEAD.
+DRY := PYTHONPATH=$(CURDIR) MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 TF_NUM_INTRAOP_THREADS=1 \
        TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 \
        TFAT_NETWORK_LOG=$(CURDIR)/build/dryrun-network.log tests/offline.sh
 
