@@ -99,11 +99,21 @@ outputs: $(STAMP)
 	  $(PY) -m common.notebooks run --inplace --workers $(WORKERS) $(NB)
 
 # Grading runs the learner's notebook offline, in smoke mode unless MODE=full (then from the
-# local cache of a previous full-mode run: the network stays off).
+# local cache of a previous full-mode run: the network stays off). TIMEOUT: seconds a cell may
+# run; LIMIT: seconds for the whole run; ASSIGNMENT: which assignment it is (C2_W1, ...).
+# The grader exits 0 (pass), 1 (below the pass mark) or 3 (refused); make itself then exits 2,
+# so the line printed last says which it was.
 MODE ?= smoke
+TIMEOUT ?= 300
+LIMIT ?= 1200
+ASSIGNMENT ?=
 grade: $(STAMP)
-	@test -n "$(NB)" || { echo "usage: make grade NB=path/to/notebook.ipynb"; exit 2; }
-	$(subst TFAT_MODE=smoke,TFAT_MODE=$(MODE),$(SMOKE)) $(PY) -m common.grading grade $(NB)
+	@test -n "$(NB)" || { echo "usage: make grade NB=path/to/notebook.ipynb [TIMEOUT=300] [LIMIT=1200] [ASSIGNMENT=C2_W1]"; exit 2; }
+	@$(subst TFAT_MODE=smoke,TFAT_MODE=$(MODE),$(SMOKE)) $(PY) -m common.grading grade "$(NB)" \
+	  --timeout "$(TIMEOUT)" --limit "$(LIMIT)" $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)"); \
+	  status=$$?; case $$status in 0) ;; 1) echo "make grade: below the pass mark (grader exit status 1)";; \
+	  3) echo "make grade: refused, nothing was graded (grader exit status 3)";; \
+	  *) echo "make grade: the grader failed (exit status $$status)";; esac; exit $$status
 
 editions: $(STAMP)
 	$(PY) -m common.grading editions

@@ -1,8 +1,6 @@
 """common.grading: every test prints PASS/FAIL with a message that helps, an unfinished or
 crashing exercise fails in one line, and while grading each result goes to the report."""
 
-import json
-
 import keras
 import numpy as np
 import pytest
@@ -61,15 +59,65 @@ def test_unfinished_and_crashing_exercises_fail_in_one_line(capsys):
     assert info.value._render_traceback_() == [f"ExerciseFailed: {info.value}"]
 
 
-def test_while_grading_results_go_to_the_report_and_the_notebook_runs_on(
-    tmp_path, monkeypatch, capsys
-):
-    report = tmp_path / "report.jsonl"
-    monkeypatch.setenv(grading.REPORT_VARIABLE, str(report))
+def test_under_the_graders_seal_results_are_reported_and_the_notebook_runs_on(monkeypatch, capsys):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
+    grading._seal("demo")
+    seal = shown[0][grading.RESULT_MIME]["seals"]["demo"]
     _run(lambda c: (c.equal("a", 1, 1), c.equal("b", 1, 2)), capsys)  # no exception
+    assert shown[1][grading.RESULT_MIME] == {
+        "seal": seal,
+        "exercise": "demo",
+        "results": [["a", True, "expected 1, got 1"], ["b", False, "expected 2, got 1"]],
+    }
+    with pytest.raises(grading.ExerciseFailed):  # a seal is good for one exercise only
+        _run(lambda c: c.equal("b", 1, 2), capsys)
+
+
+def test_summary_prints_the_graders_rows_from_the_checks_run_here(monkeypatch, capsys):
+    monkeypatch.setattr(grading, "_RESULTS", {})
     _run(lambda c: c.equal("a", 1, 1), capsys)
-    lines = [json.loads(line) for line in report.read_text().splitlines()]
-    assert [(r["passed"], r["total"], r["failed"]) for r in lines] == [(1, 2, ["b"]), (1, 1, [])]
+    with pytest.raises(grading.ExerciseFailed):
+        with grading.exercise("second") as check:
+            check.shape("s", np.zeros(9), (3, 3))
+    capsys.readouterr()
+    text = grading.summary(["demo", "second", "third"])
+    lines = text.splitlines()
+    assert lines[1].split() == ["demo", "1/1", "1/1"]
+    assert lines[2].split()[:3] == ["second", "0/1", "0/1"] and "failed: s" in lines[2]
+    assert lines[3].strip() == "- s: expected shape (3, 3), got (9,)"
+    assert "third" in lines[4] and "not run yet" in lines[4]
+    assert lines[-1].split()[:2] == ["total", "1/3"]
+    assert "in-notebook view" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="names"):
+        grading.summary([])
+
+
+def test_calls_counts_uses_of_a_function_or_a_class():
+    import math
+
+    class Tape:
+        def gradient(self):
+            return 1
+
+    holder = type("Holder", (), {"Tape": Tape})
+    with grading.calls(math, "sqrt") as sqrt, grading.calls(holder, "Tape") as made:
+        assert math.sqrt(4.0) == 2.0
+        tape = holder.Tape()
+        assert isinstance(tape, Tape) and tape.gradient() == 1
+    assert (sqrt.count, made.count) == (1, 1)
+    assert math.sqrt is sqrt.original and holder.Tape is Tape  # put back
+    with pytest.raises(ValueError, match="no attribute"):
+        grading.calls(math, "nothing")
+
+
+def test_tensorflow_errors_are_shown_without_their_op_prefix(capsys):
+    import tensorflow as tf
+
+    with pytest.raises(grading.ExerciseFailed):
+        _run(lambda c: c.equal("x", tf.matmul(tf.ones((2, 2)), tf.ones(3)), 1), capsys)
+    out = capsys.readouterr().out
+    assert "[FAIL] runs: raised InvalidArgumentError: " in out and "function_node" not in out
 
 
 def test_bad_use_is_refused():

@@ -9,20 +9,39 @@ line, never a traceback from deep inside TensorFlow::
         check.close("values on a fixed input", out, expected, atol=1e-5)
         check.true("pools with MaxPooling2D", has_pool, "end the block with MaxPooling2D")
 
-At the end of the block the exercise prints its tally. A failed exercise raises
-:class:`ExerciseFailed` (one line in Jupyter), except while grading (``TFAT_GRADE_REPORT``
-names a file): then each result is appended to that file as one JSON line and the
-notebook runs on, so that every exercise is scored on its own.
+At the end of the block the exercise prints its tally and remembers its result in this
+kernel, so that :func:`summary` (the last cell of every exercise edition) prints the same
+per-exercise table as ``make grade``. A failed exercise raises :class:`ExerciseFailed`
+(one line in Jupyter), except while the grader runs it: the grader's own copy of the check
+cell hands this module a one-time seal (:func:`_seal`), and the exercise then reports its
+results as a display output carrying that seal and lets the notebook run on, so that every
+exercise is scored on its own (see :mod:`common.grading.grader`).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import re
+import secrets
 
 import numpy as np
 
-REPORT_VARIABLE = "TFAT_GRADE_REPORT"
+from common.grading.report import RESULT_MIME, Score, table
+
+__all__ = [
+    "ExerciseFailed",
+    "Checks",
+    "exercise",
+    "calls",
+    "summary",
+    "Score",
+    "table",
+    "RESULT_MIME",
+]
+
+# The one piece of state besides the mode: what the check cells of this kernel found (for
+# summary()), and the seals the grader's copy of a check cell hands over (one use each).
+_RESULTS: dict[str, Score] = {}
+_SEALS: dict[str, str] = {}
 
 
 class ExerciseFailed(AssertionError):
@@ -122,6 +141,7 @@ class exercise:  # noqa: N801 - used as ``with grading.exercise(name) as check``
             raise ValueError(f"name must be the exercise's name, got {name!r}")
         self.checks = Checks(name)
         self.notebook = notebook
+        self._seal = _SEALS.pop(name, None)  # taken before any learner code runs in the block
 
     def __enter__(self) -> Checks:
         print(f"{self.checks.name}:")
@@ -132,10 +152,7 @@ class exercise:  # noqa: N801 - used as ``with grading.exercise(name) as check``
         if kind is NotImplementedError:
             checks._record("implemented", False, f"not implemented yet: fill in `{checks.name}`")
         elif kind is not None and issubclass(kind, Exception) and kind is not ExerciseFailed:
-            text = str(error).strip().splitlines()
-            checks._record(
-                "runs", False, f"raised {kind.__name__}: {text[0] if text else ''}"[:300]
-            )
+            checks._record("runs", False, f"raised {kind.__name__}: {_first_line(error)}"[:300])
         elif kind is not None:
             return False  # KeyboardInterrupt and the like pass through
         failed = [test for test, passed, _ in checks.results if not passed]
@@ -145,24 +162,98 @@ class exercise:  # noqa: N801 - used as ``with grading.exercise(name) as check``
         print(
             f"{checks.name}: {'all ' if not failed else ''}{total - len(failed)} of {total} tests passed"
         )
-        report = os.environ.get(REPORT_VARIABLE)
-        if report:
-            with open(report, "a", encoding="utf-8") as f:
-                f.write(
-                    json.dumps(
-                        {
-                            "exercise": checks.name,
-                            "notebook": self.notebook,
-                            "passed": total - len(failed),
-                            "total": total,
-                            "failed": failed,
-                        }
-                    )
-                    + "\n"
-                )
+        _RESULTS[checks.name] = Score.from_results(checks.name, checks.results)
+        if self._seal is not None:  # the grader's run: report, never stop the notebook
+            _report(self._seal, checks)
             return True
         if failed:
             raise ExerciseFailed(
                 f"{checks.name}: {len(failed)} of {total} tests failed ({failed[0]}, ...)"
             )
         return True
+
+
+def _first_line(error: BaseException) -> str:
+    """The readable part of an error's message (TensorFlow's op prefix dropped)."""
+    text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(error)).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _seal(*names: str) -> None:
+    """Called by the grader's copy of a check cell (never by a notebook): the next
+    :class:`exercise` of each name reports to the grader instead of raising."""
+    for name in names:
+        _SEALS[name] = secrets.token_hex(16)
+    print(end="", flush=True)
+    _announce({name: _SEALS[name] for name in names})
+
+
+def _announce(seals: dict) -> None:
+    from IPython.display import display
+
+    display({RESULT_MIME: {"seals": seals}}, raw=True)
+
+
+def _report(seal: str, checks: Checks) -> None:
+    from IPython.display import display
+
+    results = [[test, passed, message] for test, passed, message in checks.results]
+    display({RESULT_MIME: {"seal": seal, "exercise": checks.name, "results": results}}, raw=True)
+
+
+class calls:  # noqa: N801 - used as ``with grading.calls(tf, "GradientTape") as spy``
+    """Count the uses of ``owner.name`` (a function or a class) inside the block, to test
+    that an exercise uses a technique and does not just produce its numbers::
+
+        with grading.calls(tf, "GradientTape") as tape:
+            dz_dx = tf_gradient_tape(x)
+        check.true("records on a tf.GradientTape", tape.count > 0, "use tf.GradientTape")
+    """
+
+    def __init__(self, owner, name: str):
+        original = getattr(owner, name, None)
+        if original is None:
+            raise ValueError(f"{owner!r} has no attribute {name!r}")
+        self.owner, self.name, self.original, self.count = owner, name, original, 0
+
+    def __enter__(self) -> calls:
+        spy = self
+
+        if isinstance(self.original, type):
+
+            class Spy(self.original):
+                def __init__(self, *args, **kwargs):
+                    spy.count += 1
+                    super().__init__(*args, **kwargs)
+
+            Spy.__name__ = Spy.__qualname__ = self.original.__name__
+            replacement = Spy
+        else:
+
+            def replacement(*args, **kwargs):
+                spy.count += 1
+                return spy.original(*args, **kwargs)
+
+        setattr(self.owner, self.name, replacement)
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        setattr(self.owner, self.name, self.original)
+        return False
+
+
+def summary(names: list[str] | tuple[str, ...]) -> str:
+    """Print (and return) the per-exercise table of the check cells run in this kernel,
+    with the rows ``make grade`` prints: ``names`` are the notebook's exercises in order;
+    one not run yet scores 0 with the note "not run yet". The in-notebook view: ``make
+    grade`` is the clean-room run (a fresh kernel, the repository's own cells)."""
+    if isinstance(names, str) or not names:
+        raise ValueError(f"names must list the exercises, got {names!r}")
+    scores = [_RESULTS.get(name) or Score(name, note="not run yet") for name in names]
+    text, _ = table(scores)
+    print(text)
+    print(
+        "\nThis is the in-notebook view, from the check cells run in this kernel. The clean-room "
+        "grade is `make grade NB=<this file>` in a checkout (see the README)."
+    )
+    return text

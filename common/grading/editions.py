@@ -1,8 +1,6 @@
 """Exercise editions: the solved notebook with each marked solution region replaced by a
-placeholder, the outputs of the exercise and check cells cleared (the other cells keep
-the solved notebook's smoke outputs, as the course's notebooks show expected output), the
-check cells kept (nbgrader's markers, nbdev's rule that
-the committed copy never drifts from what the generator makes)::
+placeholder and the check cells kept (nbgrader's markers; nbdev's rule that the committed
+copy never drifts from what the generator makes)::
 
     python -m common.grading editions           # write every edition
     python -m common.grading editions --check   # exit 1 if a committed edition is stale
@@ -13,6 +11,14 @@ region's own ``# Hint: ...`` comment, else the calls the solution makes) and
 ``raise NotImplementedError(...)``: the cell fails at once, and the check cell after it
 reports "not implemented". The edition of ``weekN_x/NAME.ipynb`` is
 ``weekN_x/exercises/NAME.ipynb``.
+
+An edition claims nothing before the learner has solved anything: the cells before the
+first exercise keep the solved notebook's smoke outputs (data, shapes, figures), every code
+cell from the first exercise on is cleared, and what a check cell printed besides its
+PASS lines (the value it shows) becomes an "Expected output" text above it, as the course
+gives it. The last cell prints the learner's score from the checks run in the kernel
+(:func:`common.grading.summary`). The notebook metadata names the assignment
+(``metadata.tfat.assignment``), which is how the grader recognises it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,13 @@ NOTE = (
     "`make grade NB=<this file>` in a checkout (see the README). The solved notebook is "
     "one folder up; it is where this edition is generated from, so do not edit this copy "
     "in the repository."
+)
+SUMMARY = "grading.summary("
+SCORE_NOTE = (
+    "## Your score in this notebook\n\n"
+    "The table below comes from the check cells you have run in this kernel, with the rows "
+    "`make grade` prints. It is the in-notebook view (on Colab, the only one): `make grade` "
+    "is the clean-room run, in a fresh kernel with the repository's own cells."
 )
 _SKIP_CALLS = {"print", "range", "len", "super", "int", "float", "str", "list", "tuple", "dict"}
 
@@ -120,7 +133,39 @@ def has_regions(nb) -> bool:
     return any(c["cell_type"] == "code" and regions(source(c)) for c in nb["cells"])
 
 
-def edition(nb) -> dict:
+def assignment_of(nb) -> str | None:
+    """The assignment an edition names in its metadata (``metadata.tfat.assignment``)."""
+    tfat = nb.get("metadata", {}).get("tfat")
+    name = tfat.get("assignment") if isinstance(tfat, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _expected(cell, name: str) -> str:
+    """What check cell ``cell`` (of exercise ``name``) printed besides its own lines."""
+    own = re.compile(rf"^({re.escape(name)}:.*|  \[(PASS|FAIL)\] .*)$")
+    text = "".join(
+        "".join(o.get("text", "")) for o in cell.get("outputs", []) if o.get("name") == "stdout"
+    )
+    return "\n".join(line for line in text.split("\n") if line.strip() and not own.match(line))
+
+
+def _markdown(text: str, cell_id: str) -> dict:
+    lines = text.splitlines(keepends=True)
+    return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": lines}
+
+
+def _code(text: str, cell_id: str) -> dict:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": cell_id,
+        "metadata": {},
+        "outputs": [],
+        "source": text.splitlines(keepends=True),
+    }
+
+
+def edition(nb, name: str | None = None) -> dict:
     """The exercise edition of notebook JSON ``nb`` (a new dict; ``nb`` is unchanged).
 
     Raises:
@@ -131,19 +176,34 @@ def edition(nb) -> dict:
     out = copy.deepcopy(nb)
     first = out["cells"][0]
     first["source"] = (source(first).rstrip("\n") + "\n\n" + NOTE).splitlines(keepends=True)
+    cells, solving = [], False
     for index, cell in enumerate(out["cells"]):
-        if cell["cell_type"] != "code":
-            continue
-        text = source(cell)
-        if regions(text) or CHECK.search(text):  # the answer and its grade: no outputs
+        text = source(cell) if cell["cell_type"] == "code" else ""
+        solving = solving or bool(regions(text))
+        checked = CHECK.findall(text)
+        if checked and solving and _expected(cell, checked[0]):
+            shown = _expected(cell, checked[0])
+            cells.append(
+                _markdown(
+                    f"**Expected output** (besides the PASS lines):\n\n```\n{shown}\n```",
+                    f"expected-{index:02d}",
+                )
+            )
+        if cell["cell_type"] == "code" and solving:  # computed from an answer: no outputs
             cell["outputs"], cell["execution_count"] = [], None
         if regions(text):
-            name = next_exercise(out, index)
-            if name is None:
+            exercise = next_exercise(out, index)
+            if exercise is None:
                 raise ValueError(f"cell {index}: a solution region with no check cell after it")
-            blanked = blank(text, name)
+            blanked = blank(text, exercise)
             ast.parse(blanked)  # the edition must stay valid Python
             cell["source"] = blanked.splitlines(keepends=True)
+        cells.append(cell)
+    names = exercise_names(out)
+    cells += [_markdown(SCORE_NOTE, "score-note"), _code(f"{SUMMARY}{names!r})", "score")]
+    out["cells"] = cells
+    if name:
+        out["metadata"] = {**out.get("metadata", {}), "tfat": {"assignment": name}}
     return out
 
 
@@ -173,7 +233,7 @@ def write_editions(root: Path = ROOT, *, check: bool = False) -> list[Path]:
     stale = []
     solved = solved_notebooks(root)
     for path in solved:
-        text = render(edition(json.loads(path.read_text(encoding="utf-8"))))
+        text = render(edition(json.loads(path.read_text(encoding="utf-8")), path.stem))
         target = edition_path(path)
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
             stale.append(target)

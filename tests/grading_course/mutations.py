@@ -51,6 +51,11 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ("tf_multiply", "product = tf.multiply(tensor1, tensor2)", "product = tensor1 + tensor2"),
         ("tf_add", "total = tf.add(tensor1, tensor2)", "total = tf.subtract(tensor1, tensor2)"),
         ("tf_gradient_tape", "        t.watch(x)", "        pass"),
+        (  # the derivative worked out by hand: right numbers, no tape asked
+            "tf_gradient_tape",
+            "dz_dx = t.gradient(z, x)",
+            "dz_dx = 9 * x * x - 4 * x + 1 + 0 * z",
+        ),
     ],
     "C2_W2_Assignment_breast_cancer.ipynb": [
         ("F1Score", "2 * precision * recall", "precision * recall"),
