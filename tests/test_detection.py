@@ -158,23 +158,95 @@ def test_small_detector_outputs_and_initialisation(source):
     np.testing.assert_allclose(source.box_head.prediction_layer.bias.numpy(), 0.0)
 
 
-def test_few_shot_detector_restores_all_but_the_class_logits(source):
+def _same(a, b):
+    return all(
+        np.array_equal(x.numpy(), y.numpy()) for x, y in zip(a.weights, b.weights, strict=True)
+    )
+
+
+@pytest.mark.parametrize("tower", [0, 2])
+def test_few_shot_detector_restores_all_but_the_class_logits(source, tower):
+    """Restored from a checkpoint of the source: backbone (feature pyramid included), box
+    head, class-head tower; the class logits are fresh, for another number of classes."""
     import keras
+    import keras_hub
 
     keras.utils.set_random_seed(1)
-    cls = source.classification_head.prediction_layer
+    config = {**source.get_config(), "pre_logits_num_conv_layers": tower, "num_classes": 3}
+    coco = keras_hub.models.RetinaNetObjectDetector.from_config(config)  # 3 "COCO" classes
+    cls = coco.classification_head.prediction_layer
     cls.kernel.assign(np.ones(cls.kernel.shape, "float32"))  # "COCO-trained" class logits
-    few = detection.few_shot_detector(source, num_classes=1)
-    assert few.backbone is source.backbone and not few.backbone.trainable
-    for new, old in zip(few.box_head.weights, source.box_head.weights, strict=True):
-        np.testing.assert_array_equal(new.numpy(), old.numpy())
+    few = detection.few_shot_detector(coco, num_classes=1)
+    assert few.backbone is not coco.backbone and not few.backbone.trainable
+    assert _same(few.backbone, coco.backbone) and _same(few.box_head, coco.box_head)
+    assert len(few.backbone.weights) == 30 + 4  # the ResNet's and the feature pyramid's
+    new, old = few.classification_head.conv_layers, coco.classification_head.conv_layers
+    assert len(new) == tower and all(_same(a, b) for a, b in zip(new, old, strict=True))
     kernel = few.classification_head.prediction_layer.kernel.numpy()
+    assert kernel.shape[-1] == 9 and cls.kernel.shape[-1] == 27
     assert abs(kernel).max() < 0.1 and kernel.std() > 0  # fresh N(0, 0.01²), not the ones
+    bias = few.classification_head.prediction_layer.bias.numpy()
+    np.testing.assert_allclose(bias, -np.log(99), rtol=1e-5)
     names = [v.path for v in detection.head_variables(few)]
     assert len(names) == 4 and all("prediction" in n or "logits" in n for n in names)
     assert {id(v) for v in detection.head_variables(few)} <= {
         id(v) for v in few.trainable_variables
     }
+
+
+def test_checkpointable_makes_every_weight_reach_a_checkpoint(tmp_path):
+    """Keras 3 hides the sublayers held in lists and dicts from tf.train.Checkpoint: a
+    checkpoint of the model leaves their weights out, and restoring it says nothing."""
+    import keras
+    import tensorflow as tf
+
+    class Towers(keras.layers.Layer):
+        def build(self, input_shape):
+            self.blocks = [keras.layers.Dense(3), keras.layers.Dense(3)]
+            self.by_level = {"P3": keras.layers.Dense(3)}
+            for layer in [*self.blocks, *self.by_level.values()]:
+                layer.build(input_shape)
+            self.names = ["not", "layers"]  # a list without trackables: left alone
+
+        def call(self, x):
+            return sum(layer(x) for layer in [*self.blocks, *self.by_level.values()])
+
+    def model():
+        inputs = keras.Input((3,))
+        return keras.Model(inputs, keras.layers.Dense(2)(Towers()(inputs)))
+
+    def reachable(trackable):
+        view = tf.train.TrackableView(trackable).descendants()
+        return {id(v) for v in view if isinstance(v, keras.Variable)}
+
+    source, target = model(), model()
+    assert len(reachable(source)) == 2 and len(source.weights) == 8  # the outer Dense only
+    assert detection.checkpointable(source) is source
+    detection.checkpointable(source)  # twice: no change
+    assert reachable(source) == {id(v) for v in source.weights}
+    path = tf.train.Checkpoint(model=source).save(str(tmp_path / "ckpt"))
+    saved = {name for name, _ in tf.train.list_variables(path)}
+    assert any("blocks/1/" in n for n in saved) and any("by_level/P3/" in n for n in saved)
+    restore = tf.train.Checkpoint(model=detection.checkpointable(target)).restore(path)
+    restore.assert_consumed()
+    assert _same(source, target)
+
+
+def test_checkpointable_reaches_the_feature_pyramid(source):
+    import keras
+    import tensorflow as tf
+
+    def missed(model):  # the model's weights that a checkpoint of it leaves out
+        view = tf.train.TrackableView(model).descendants()
+        reached = {id(v) for v in view if isinstance(v, keras.Variable)}
+        return sorted(v.path for v in model.weights if id(v) not in reached)
+
+    rebuild = detection._keras_hub().models.RetinaNetObjectDetector.from_config
+    fresh = rebuild(source.get_config())
+    assert missed(fresh) == [
+        f"fpn/{k}_conv_P3/{w}" for k in ("lateral", "output") for w in ("bias", "kernel")
+    ]
+    assert missed(detection.checkpointable(fresh)) == []
 
 
 @pytest.mark.slow
@@ -226,6 +298,8 @@ def test_bad_arguments(source):
         detection.reinit_layer(source.box_head.prediction_layer, prior=1.0)
     with pytest.raises(ValueError, match="image_size"):
         detection.small_detector(8)
+    with pytest.raises(TypeError, match="model must be a Keras model"):
+        detection.checkpointable([source])
 
 
 @pytest.mark.parametrize(
