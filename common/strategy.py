@@ -65,10 +65,28 @@ def configure_logical_cpus(n: int) -> list:
                 return tf.config.list_logical_devices("CPU")[:n]
             raise RuntimeError(
                 f"cannot split the CPU into {n} logical devices: TensorFlow is already "
-                f"initialised with {have}. Call get_strategy(logical_cpus={n}) before any "
-                "other TensorFlow call (restart the kernel and run it first)."
+                f"initialised with {have}. Split it (mirrored_devices or get_strategy with "
+                f"logical_cpus={n}) before any other TensorFlow call (restart the kernel "
+                "and run that first)."
             ) from err
     return tf.config.list_logical_devices("CPU")[:n]
+
+
+def mirrored_devices(logical_cpus: int | None = None) -> list[str] | None:
+    """The ``devices`` to give ``tf.distribute.MirroredStrategy`` (taught in C2 W4 Lab 1;
+    C2 W4 Lab 2 and the C2 W4 assignment use it too).
+
+    ``None`` (the default) leaves the choice to ``MirroredStrategy()``, as the course
+    does: every GPU of the machine, or the CPU when there is none (one replica). With
+    ``logical_cpus``, the CPU is split into that many logical devices first (see
+    :func:`configure_logical_cpus`: the process's first TensorFlow call) and their names
+    are returned, e.g. ``["/device:CPU:0", "/device:CPU:1"]``: smoke mode's stand-in for
+    several GPUs, on any machine.
+    """
+    checks.positive_int("logical_cpus", logical_cpus, allow_none=True)
+    if logical_cpus is None:
+        return None
+    return [d.name for d in configure_logical_cpus(logical_cpus)]
 
 
 def _tpu_strategy():
@@ -113,8 +131,7 @@ def get_strategy(logical_cpus: int | None = None):
     if logical_cpus is not None:
         import tensorflow as tf
 
-        devices = configure_logical_cpus(logical_cpus)
-        return tf.distribute.MirroredStrategy([d.name for d in devices])
+        return tf.distribute.MirroredStrategy(mirrored_devices(logical_cpus))
     if env.has_tpu():
         strategy = _tpu_strategy()
         if strategy is not None:

@@ -75,6 +75,35 @@ except RuntimeError as err:
     assert lines[2].startswith("late:") and "before any other TensorFlow call" in lines[2]
 
 
+def test_mirrored_devices_default_is_mirrored_strategys_own_choice():
+    assert strategy.mirrored_devices() is None
+    with pytest.raises(ValueError, match="logical_cpus"):
+        strategy.mirrored_devices(0)
+
+
+@pytest.mark.slow
+def test_mirrored_devices_give_the_logical_cpus_to_mirrored_strategy():
+    code = """
+import keras, tensorflow as tf
+from common.strategy import describe, mirrored_devices
+devices = mirrored_devices(logical_cpus=2)
+s = tf.distribute.MirroredStrategy(devices)
+with s.scope():
+    kernel = keras.layers.Dense(1)
+    kernel.build((None, 2))
+print(devices)
+print(describe(s), type(kernel.kernel.value).__name__)
+one = tf.distribute.MirroredStrategy(mirrored_devices())  # default: GPUs, else the CPUs
+print(one.num_replicas_in_sync)
+"""
+    proc = run_python(code)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "['/device:CPU:0', '/device:CPU:1']"
+    assert lines[1] == "MirroredStrategy: 2 replicas in sync on CPU:0, CPU:1 MirroredVariable"
+    assert lines[2] == "2"  # without GPUs, MirroredStrategy() mirrors over every logical CPU
+
+
 @pytest.mark.slow
 def test_tpu_branch_falls_through_when_no_tpu_answers():
     # The older Colab address variable, pointing at a port where nothing listens.
