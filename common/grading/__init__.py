@@ -176,7 +176,8 @@ class exercise:  # noqa: N801 - used as ``with grading.exercise(name) as check``
 def _first_line(error: BaseException) -> str:
     """The readable part of an error's message (TensorFlow's op prefix dropped)."""
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", str(error)).strip()
-    return text.splitlines()[0] if text else ""
+    text = re.sub(r"\s*name:\s*$", "", text.splitlines()[0] if text else "")
+    return text
 
 
 def _seal(*names: str) -> None:

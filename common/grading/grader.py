@@ -25,8 +25,9 @@ How the graded notebook is built (nbgrader's read-only cells, by hand):
   its point ("timed out after N s", "the kernel died"): the grader starts a fresh kernel,
   replays the assignment with the reference code and goes on; ``--limit`` bounds the whole
   run, and what was not reached is reported as not graded;
-- the run stops after the last check cell (training and the learning bars are the
-  notebook's business, not the grade's).
+- the run stops after the last check cell, and the settings cell's ``EPOCHS`` (and other
+  ``*EPOCHS``) are capped (:data:`GRADE_CAPS`): training and the learning bars are the
+  notebook's business, not the grade's.
 
 An exercise scores 1 when all its tests pass, else 0.
 """
@@ -54,7 +55,10 @@ from common.grading.editions import (
     source,
 )
 from common.grading.report import PASS_MARK, RESULT_MIME, Score, feedback, table, write_feedback
+from common.notebooks import SETTINGS_CELL, cap_settings
 
+GRADE_CAPS = {"EPOCHS": 2}  # loop counts capped in the settings cell while grading (2: a
+# wrong answer that trains one epoch still differs)
 EXIT = {"pass": 0, "below the pass mark": 1, "refused": 3}
 TIMEOUT = 300  # seconds a cell may run
 LIMIT = 1200  # seconds the whole run may take
@@ -115,7 +119,7 @@ def _identify(nb, candidates) -> tuple[Path | None, str]:
     stem = assignment_of(nb)
     for candidate in candidates:
         if stem and candidate.stem == stem:
-            return candidate, "its notebook metadata (metadata.tfat.assignment)"
+            return candidate, "its notebook metadata"
     names = set(exercise_names(nb))
     if names:
         overlap = {c: len(names & set(exercise_names(read_notebook(c)))) for c in candidates}
@@ -124,12 +128,12 @@ def _identify(nb, candidates) -> tuple[Path | None, str]:
         runner_up = ranked[1][1] if len(ranked) > 1 else 0
         if best is not None and hits * 2 >= len(names) and hits > runner_up:
             shown = ", ".join(sorted(names)[:4]) + (", ..." if len(names) > 4 else "")
-            return best, f"its exercises ({shown})"
+            return best, f"its exercises: {shown}"
     wanted = title(nb).lower()
     for candidate in candidates:
         theirs = title(read_notebook(candidate)).lower()
         if wanted and (wanted.startswith(theirs) or _similar(wanted, theirs) >= 0.8):
-            return candidate, f"its title ({title(nb)!r})"
+            return candidate, f"its title, {title(nb)!r}"
     return None, ""
 
 
@@ -250,6 +254,8 @@ def plan(nb, solved) -> tuple[list[Step], list[str]]:
                 Step("learner", name, "" if mine is None else source(nb["cells"][mine]), text, mine)
             )
         else:
+            if index == SETTINGS_CELL:  # train briefly: the grade is the exercises', not the bars'
+                text = cap_settings(text, GRADE_CAPS)
             steps.append(Step("setup", name, text))
     return steps, _other_cells(nb, solved, matches)
 

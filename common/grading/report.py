@@ -110,7 +110,8 @@ def _html(data: dict) -> str:
     e = html.escape
     rows = []
     for s in data["exercises"]:
-        details = "".join(f"<li>{e(m)}</li>" for m in [*s["messages"], *s["cells"]])
+        shown = [] if s["note"] == "not implemented" else [*s["messages"], *s["cells"]]
+        details = "".join(f"<li>{e(m)}</li>" for m in shown)
         note = s["note"] or (f"failed: {', '.join(s['failed'])}" if s["failed"] else "")
         colour = "#e6f4ea" if s["points"] else "#fce8e6"
         rows.append(
