@@ -4,7 +4,7 @@ Modules (one concern each): ``env`` (mode, settings, seeding), ``data`` (dataset
 their offline stand-ins), ``strategy`` (distribution strategies), ``training`` (the custom
 training loop), ``losses``, ``layers`` and ``models`` (the course's Keras pieces),
 ``metrics`` (segmentation and heatmap scores), ``boxes`` (box formats, IoU, anchors, NMS),
-``hub`` and ``standins`` (TF Hub models and their local smoke stand-ins), ``detection``
+``hub_models`` and ``standins`` (TF Hub models and their local smoke stand-ins), ``detection``
 (few-shot RetinaNet), ``interpret`` (CAM, saliency, Grad-CAM), ``viz`` (figures) and
 ``notebooks`` (executing the notebooks headless).
 
@@ -19,7 +19,7 @@ __all__ = [
     "data",
     "detection",
     "env",
-    "hub",
+    "hub_models",
     "interpret",
     "layers",
     "losses",

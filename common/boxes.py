@@ -1,14 +1,11 @@
-"""Bounding boxes: formats, IoU, anchors, encoding and non-maximum suppression.
+"""Bounding boxes: validation, pixels, IoU, anchors and regression targets.
 
-Conventions (as TensorFlow's ``tf.image`` ops and TF Hub detectors use them):
-
-* ``yxyx``: ``[ymin, xmin, ymax, xmax]``, either normalised to ``[0, 1]`` of the image's
-  height and width, or in pixels;
-* ``xywh``: ``[x, y, w, h]`` with ``(x, y)`` the top-left corner (the course's drawing
-  helpers and COCO annotations).
+The format (as TensorFlow's ``tf.image`` ops and TF Hub detectors use it): ``yxyx``,
+``[ymin, xmin, ymax, xmax]``, either normalised to ``[0, 1]`` of the image's height and
+width, or in pixels (:func:`to_pixels`).
 
 Every function takes arrays of shape ``(N, 4)`` (or ``(4,)`` for one box) and returns
-NumPy arrays, except :func:`nms`, which runs ``tf.image.non_max_suppression``.
+NumPy arrays.
 Inverted boxes (``ymax < ymin`` or ``xmax < xmin``) and non-finite values raise
 ``ValueError`` (except the predicted boxes of :func:`paired_iou`, which score 0);
 zero-area (degenerate) boxes are allowed and have IoU 0 with everything.
@@ -57,33 +54,6 @@ def to_pixels(boxes, height, width) -> np.ndarray:
         [checks.positive_number("height", height), checks.positive_number("width", width)] * 2
     )
     return b * scale
-
-
-def to_normalized(boxes, height, width) -> np.ndarray:
-    """Pixel ``yxyx`` ``(N, 4)`` -> normalised ``yxyx`` for an image ``height × width``."""
-    b = _boxes("boxes", boxes)
-    scale = np.array(
-        [checks.positive_number("height", height), checks.positive_number("width", width)] * 2
-    )
-    return b / scale
-
-
-def yxyx_to_xywh(boxes) -> np.ndarray:
-    """``[ymin, xmin, ymax, xmax]`` -> ``[x, y, w, h]`` (same units), shape ``(N, 4)``."""
-    b = _boxes("boxes", boxes)
-    return np.stack([b[:, 1], b[:, 0], b[:, 3] - b[:, 1], b[:, 2] - b[:, 0]], axis=1)
-
-
-def xywh_to_yxyx(boxes) -> np.ndarray:
-    """``[x, y, w, h]`` -> ``[ymin, xmin, ymax, xmax]`` (same units), shape ``(N, 4)``.
-
-    Raises:
-        ValueError: a negative width or height, non-finite values, a wrong shape.
-    """
-    b = _boxes("boxes", boxes, check_order=False)
-    if (b[:, 2:] < 0).any():
-        raise ValueError("boxes hold a negative width or height ([x, y, w, h])")
-    return np.stack([b[:, 1], b[:, 0], b[:, 1] + b[:, 3], b[:, 0] + b[:, 2]], axis=1)
 
 
 def area(boxes) -> np.ndarray:
@@ -225,50 +195,3 @@ def encode(boxes, anchor_boxes, *, variances=(0.1, 0.1, 0.2, 0.2)) -> np.ndarray
         ],
         axis=1,
     )
-
-
-def decode(deltas, anchor_boxes, *, variances=(0.1, 0.1, 0.2, 0.2)) -> np.ndarray:
-    """Inverse of :func:`encode`: ``(N, 4)`` deltas + ``(N, 4)`` anchors -> ``yxyx`` boxes."""
-    d = np.asarray(deltas, dtype=np.float64).reshape(-1, 4)
-    a = _boxes("anchor_boxes", anchor_boxes)
-    if len(d) != len(a):
-        raise ValueError(f"deltas and anchor_boxes differ in length: {len(d)} vs {len(a)}")
-    if not np.all(np.isfinite(d)):
-        raise ValueError("deltas hold non-finite values")
-    v = np.asarray(variances, dtype=np.float64)
-    ay, ax, ah, aw = _centres(a)
-    cy = d[:, 0] * v[0] * ah + ay
-    cx = d[:, 1] * v[1] * aw + ax
-    h = np.exp(d[:, 2] * v[2]) * ah
-    w = np.exp(d[:, 3] * v[3]) * aw
-    return np.stack([cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2], axis=1)
-
-
-def nms(boxes, scores, *, max_boxes=100, iou_threshold=0.5, score_threshold=float("-inf")):
-    """Non-maximum suppression with ``tf.image.non_max_suppression``.
-
-    Args:
-        boxes: ``(N, 4)`` ``yxyx``; scores: ``(N,)``.
-        max_boxes: most boxes to keep; iou_threshold: in ``[0, 1]``; boxes overlapping a
-            better one by more than it are dropped; score_threshold: drop lower scores.
-
-    Returns:
-        ``(K,)`` int indices into ``boxes``, best score first.
-    """
-    b = _boxes("boxes", boxes)
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    if len(s) != len(b):
-        raise ValueError(f"scores must have one value per box: {len(s)} scores, {len(b)} boxes")
-    if not 0 <= iou_threshold <= 1:
-        raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
-    checks.positive_int("max_boxes", max_boxes)
-    import tensorflow as tf
-
-    keep = tf.image.non_max_suppression(
-        b.astype("float32"),
-        s.astype("float32"),
-        int(max_boxes),
-        iou_threshold=float(iou_threshold),
-        score_threshold=float(score_threshold),
-    )
-    return keep.numpy()

@@ -14,8 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from common import boxes as B
-from common import checks
+from common import boxes, checks
 
 SMOOTHING = 1e-5  # the course's smoothing constant
 
@@ -158,15 +157,15 @@ def match(pred_boxes, pred_classes, true_boxes, true_classes, *, iou_threshold=0
         ``(true_found, pred_correct)``: bool ``(T,)`` and ``(P,)``. Recall is
         ``true_found.mean()``, precision ``pred_correct.mean()``.
     """
-    pb = B.validate(pred_boxes, "pred_boxes") if len(pred_boxes) else np.zeros((0, 4))
-    tb = B.validate(true_boxes, "true_boxes") if len(true_boxes) else np.zeros((0, 4))
+    pb = boxes.validate(pred_boxes, "pred_boxes") if len(pred_boxes) else np.zeros((0, 4))
+    tb = boxes.validate(true_boxes, "true_boxes") if len(true_boxes) else np.zeros((0, 4))
     pc, tc = np.asarray(pred_classes).ravel(), np.asarray(true_classes).ravel()
     if len(pc) != len(pb) or len(tc) != len(tb):
         raise ValueError("need one class per box in pred_classes and in true_classes")
     if not 0 <= iou_threshold <= 1:
         raise ValueError(f"iou_threshold must be in [0, 1], got {iou_threshold!r}")
     found, correct = np.zeros(len(tb), bool), np.zeros(len(pb), bool)
-    overlap = B.iou(pb, tb) if len(pb) and len(tb) else np.zeros((len(pb), len(tb)))
+    overlap = boxes.iou(pb, tb) if len(pb) and len(tb) else np.zeros((len(pb), len(tb)))
     for i in range(len(pb)):
         candidates = np.where((tc == pc[i]) & ~found, overlap[i], -1.0)
         j = int(np.argmax(candidates)) if len(tb) else -1
@@ -179,7 +178,7 @@ def recall_precision(detections, scenes, *, min_score: float = 0.0, iou_threshol
     """Recall and precision of a detector over generated scenes, by :func:`match`.
 
     Args:
-        detections: one dict per scene, as :func:`common.hub.unpack` gives them (``boxes`` normalised
+        detections: one dict per scene, as :func:`common.hub_models.unpack` gives them (``boxes`` normalised
             ``yxyx``, ``names``, ``scores`` best first).
         scenes: the :class:`common.data.Scenes` the images came from; a detection is right
             when its name is the true object's ``scenes.class_names[label]``.
@@ -193,13 +192,13 @@ def recall_precision(detections, scenes, *, min_score: float = 0.0, iou_threshol
     if len(detections) != len(scenes.counts):
         raise ValueError(f"{len(detections)} detections for {len(scenes.counts)} scenes")
     found, correct = [], []
-    for det, boxes, labels, k in zip(
+    for det, true_boxes, labels, k in zip(
         detections, scenes.boxes, scenes.labels, scenes.counts, strict=True
     ):
         keep = np.asarray(det["scores"]) >= min_score
         names = [scenes.class_names[label] for label in labels[:k]]
         hit, right = match(
-            np.asarray(det["boxes"])[keep], np.asarray(det["names"])[keep], boxes[:k], names,
+            np.asarray(det["boxes"])[keep], np.asarray(det["names"])[keep], true_boxes[:k], names,
             iou_threshold=iou_threshold,
         )  # fmt: skip
         found.extend(hit)

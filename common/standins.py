@@ -7,7 +7,7 @@ trains it for a few seconds on :func:`common.data.make_scenes` shapes, exports i
 calls a SavedModel with the hub models' inputs and outputs, and the same inference and
 drawing code runs in both modes::
 
-    model, text = common.hub.resolve(HANDLE, smoke=standins.detector)
+    model, text = common.hub_models.resolve(HANDLE, smoke=standins.detector)
 
 The SavedModel has two entry points, one per family of hub detectors:
 
@@ -16,17 +16,17 @@ The SavedModel has two entry points, one per family of hub detectors:
   ``tensorflow/mask_rcnn/...``): a uint8 batch ``[1, H, W, 3]`` in, a dict of float32
   tensors out: ``detection_boxes`` ``[1, N, 4]`` (normalised ``[ymin, xmin, ymax, xmax]``),
   ``detection_classes`` ``[1, N]`` (1-based class ids, as floats: look them up in
-  :data:`SCENE_LABELS`, as the hub models' in :data:`common.hub.COCO_LABELS`), ``detection_scores``
+  :data:`SCENE_LABELS`, as the hub models' in :data:`common.hub_models.COCO_LABELS`), ``detection_scores``
   ``[1, N]`` (best first), ``num_detections`` ``[1]``; with ``masks=True`` also
   ``detection_masks`` ``[1, N, 33, 33]``: box-relative mask probabilities, which
-  :func:`common.hub.reframe_masks` pastes back at image size, as in the Mask R-CNN model.
+  :func:`common.hub_models.reframe_masks` pastes back at image size, as in the Mask R-CNN model.
 * ``model.signatures["default"]``, as ``google/faster_rcnn/openimages_v4/...``: a float32
   batch ``[1, H, W, 3]`` in ``[0, 1]`` in; unbatched ``detection_boxes`` ``[N, 4]``,
   ``detection_scores`` ``[N]``, ``detection_class_entities`` ``[N]`` (class names as
   strings), ``detection_class_names`` ``[N]`` (the same names; Open Images has ids
   there) and ``detection_class_labels`` ``[N]`` (int64 ids) out.
 
-:func:`common.hub.unpack` turns either kind of result into NumPy arrays. Images of any size are
+:func:`common.hub_models.unpack` turns either kind of result into NumPy arrays. Images of any size are
 accepted (resized to the network's 64×64 inside). The trained export is cached under
 ``cache_root()`` in a folder named after :data:`VERSION` and a hash of the code that
 builds it, written atomically, so several notebooks and test workers share one build.
@@ -42,9 +42,9 @@ from pathlib import Path
 
 import numpy as np
 
-from common import boxes as B
+from common import boxes
 
-_VARIANCES = (0.1, 0.1, 0.2, 0.2)  # common.boxes.encode/decode's defaults
+_VARIANCES = (0.1, 0.1, 0.2, 0.2)  # common.boxes.encode's defaults
 
 VERSION = "1"  # bump to force a rebuild (code changes in the hashed files rebuild anyway)
 SIZE = 64  # side of the network's input, pixels
@@ -68,7 +68,7 @@ def cache_root() -> Path:
 
 def anchor_boxes() -> np.ndarray:
     """The stand-in's anchors: ``(GRID * GRID * len(SCALES), 4)`` normalised ``yxyx``."""
-    return B.anchors(GRID, scales=SCALES)
+    return boxes.anchors(GRID, scales=SCALES)
 
 
 def targets(scene_boxes, scene_labels, anchors, *, pos_iou: float = 0.5, neg_iou: float = 0.4):
@@ -90,7 +90,7 @@ def targets(scene_boxes, scene_labels, anchors, *, pos_iou: float = 0.5, neg_iou
     """
     scene_boxes = np.asarray(scene_boxes, np.float64)
     scene_labels = np.asarray(scene_labels)
-    anchors = B.validate(anchors, "anchors")
+    anchors = boxes.validate(anchors, "anchors")
     if scene_boxes.ndim != 3 or scene_boxes.shape[2] != 4:
         raise ValueError(f"scene_boxes must have shape (n, K, 4), got {scene_boxes.shape}")
     if scene_labels.shape != scene_boxes.shape[:2]:
@@ -107,7 +107,7 @@ def targets(scene_boxes, scene_labels, anchors, *, pos_iou: float = 0.5, neg_iou
         gt, lab = scene_boxes[i][keep], scene_labels[i][keep]
         if not len(gt):
             continue
-        overlap = B.iou(gt, anchors)  # (G, A)
+        overlap = boxes.iou(gt, anchors)  # (G, A)
         best_gt, best = overlap.argmax(0), overlap.max(0)
         positive = best >= pos_iou
         classes[i][(best >= neg_iou) & ~positive] = -1
@@ -115,7 +115,7 @@ def targets(scene_boxes, scene_labels, anchors, *, pos_iou: float = 0.5, neg_iou
         best_gt[forced] = np.arange(len(gt))
         positive[forced] = True
         classes[i][positive] = lab[best_gt[positive]] + 1
-        deltas[i][positive] = B.encode(gt[best_gt[positive]], anchors[positive])
+        deltas[i][positive] = boxes.encode(gt[best_gt[positive]], anchors[positive])
     return classes, deltas
 
 
@@ -225,7 +225,8 @@ def train(*, scenes: int = TRAIN_SCENES, epochs: int = EPOCHS, seed: int = 0, ve
 
 
 def _decode(deltas, anchors):
-    """TensorFlow twin of :func:`common.boxes.decode` (inside the SavedModel)."""
+    """The inverse of :func:`common.boxes.encode`, in TensorFlow (inside the SavedModel):
+    ``(..., A, 4)`` deltas and ``(A, 4)`` anchors -> ``yxyx`` boxes."""
     import tensorflow as tf
 
     v = tf.constant(_VARIANCES, tf.float32)

@@ -351,13 +351,13 @@ def draw_boxes(
         :mod:`common.boxes`) and for ``labels``/``scores`` of another length than ``boxes``,
         ``TypeError`` when ``ax`` is not matplotlib Axes.
     """
-    from common import boxes as B
+    from common.boxes import to_pixels, validate
 
     image = _image_for_display(image)
     h, w = image.shape[:2]
-    b = B.validate(boxes) if len(np.asarray(boxes)) else np.zeros((0, 4))
+    b = validate(boxes) if len(np.asarray(boxes)) else np.zeros((0, 4))
     if normalized and len(b):
-        b = B.to_pixels(b, h, w)
+        b = to_pixels(b, h, w)
     for arg, value in (("labels", labels), ("scores", scores)):
         if value is not None and len(value) != len(b):
             raise ValueError(f"{arg} has {len(value)} entries for {len(b)} boxes")
@@ -423,7 +423,7 @@ def compare_boxes(
         The figure. Raises ``ValueError`` when the three inputs differ in length or
         ``axes`` are too few.
     """
-    from common import boxes as B
+    from common.boxes import paired_iou
 
     truth = np.asarray(true_boxes, np.float64).reshape(-1, 4)
     pred = np.asarray(pred_boxes, np.float64).reshape(-1, 4)
@@ -453,7 +453,7 @@ def compare_boxes(
                 ax=ax, color="red", **captions,
             )  # fmt: skip
         if known:
-            ax.set_title(f"IoU {B.paired_iou(pred[i], truth[i])[0]:.2f}", fontsize=9)
+            ax.set_title(f"IoU {paired_iou(pred[i], truth[i])[0]:.2f}", fontsize=9)
     return _finish(fig, title, created)
 
 
@@ -532,9 +532,9 @@ def overlay_heatmap(
     ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
     ax.imshow(heat, cmap=cmap, alpha=alpha, vmin=0.0 if unit else None, vmax=1.0 if unit else None)
     if box is not None:
-        from common import boxes as B
+        from common.boxes import to_pixels, validate
 
-        _box_outline(ax, B.to_pixels(B.validate(box, "box"), *heat.shape)[0], "white", 1.5)
+        _box_outline(ax, to_pixels(validate(box, "box"), *heat.shape)[0], "white", 1.5)
     ax.axis("off")
     if title:
         ax.set_title(title)
@@ -542,7 +542,7 @@ def overlay_heatmap(
 
 
 # a fixed colour per class label 1, 2, ... (label k uses _MASK_COLORS[(k - 1) % 20]);
-# matplotlib's tab20, dark shades first. Public through mask_colors(n).
+# matplotlib's tab20, dark shades first.
 _MASK_COLORS = np.array(
     [
         (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -554,18 +554,9 @@ _MASK_COLORS = np.array(
 ) / 255.0  # fmt: skip
 
 
-def mask_colors(n: int) -> np.ndarray:
-    """``(n, 3)`` floats in [0, 1]: the colours :func:`overlay_mask` gives classes (or
-    instances) ``1..n``, e.g. to colour boxes of the same classes alike. Twenty colours
-    (matplotlib's tab20, dark shades first), cycling: class ``k`` and ``k + 20`` share one."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative int, got {n!r}")
-    return _MASK_COLORS[np.arange(n) % len(_MASK_COLORS)]
-
-
-def mask_rgba(mask, alpha: float = 1.0) -> np.ndarray:
+def _mask_rgba(mask, alpha: float = 1.0) -> np.ndarray:
     """RGBA image ``(H, W, 4)`` of an integer label map: label 0 transparent, label ``k``
-    in the ``k``-th colour of :func:`mask_colors` with opacity ``alpha``."""
+    in colour ``_MASK_COLORS[(k - 1) % 20]`` with opacity ``alpha``."""
     mask = np.asarray(mask)
     rgba = np.zeros(mask.shape + (4,), np.float32)
     fg = mask > 0
@@ -574,7 +565,7 @@ def mask_rgba(mask, alpha: float = 1.0) -> np.ndarray:
     return rgba
 
 
-def instance_label_map(masks, threshold: float = 0.5) -> np.ndarray:
+def _instance_label_map(masks, threshold: float = 0.5) -> np.ndarray:
     """int64 ``(H, W)`` map of instance masks ``(N, H, W)``: pixel = 1 + the index of the
     last instance whose mask exceeds ``threshold`` there (later instances on top), 0 where
     none does."""
@@ -595,9 +586,10 @@ def overlay_mask(image, mask, n_classes=None, ax=None, alpha: float = 0.5, title
             in [0, 255].
         mask: int label map ``(H, W)`` (``(H, W, 1)`` accepted), the image's height and
             width; class 0 is background and stays transparent, class ``k >= 1`` gets a
-            fixed colour (:func:`mask_colors`, the same in every figure). Or instance
-            masks ``(N, H, W)`` (booleans or probabilities, as Mask R-CNN gives them):
-            drawn through :func:`instance_label_map`, one colour per instance.
+            fixed colour (matplotlib's tab20, dark shades first, the same in every figure;
+            class ``k + 20`` shares class ``k``'s). Or instance masks ``(N, H, W)``
+            (booleans or probabilities, as Mask R-CNN gives them): one colour per instance,
+            a later instance drawn over an earlier one.
         n_classes: number of classes counting the background; when given, labels must be
             below it (default: any non-negative label).
         ax: the Axes to draw on (default: a new figure shaped like the image).
@@ -612,7 +604,7 @@ def overlay_mask(image, mask, n_classes=None, ax=None, alpha: float = 0.5, title
     img = _image_for_display(image)
     m = np.asarray(mask)
     if m.ndim == 3 and m.shape[1:] == img.shape[:2] and m.shape[-1] != 1:
-        m = instance_label_map(m)
+        m = _instance_label_map(m)
     if m.ndim == 3 and m.shape[-1] == 1:
         m = m[..., 0]
     if m.ndim != 2:
@@ -640,7 +632,7 @@ def overlay_mask(image, mask, n_classes=None, ax=None, alpha: float = 0.5, title
         raise ValueError(f"alpha must be in [0, 1], got {alpha!r}")
     fig, ax = _axes(ax, *m.shape)
     ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
-    ax.imshow(mask_rgba(m, alpha))
+    ax.imshow(_mask_rgba(m, alpha))
     ax.axis("off")
     if title:
         ax.set_title(title)

@@ -32,7 +32,8 @@ def test_download_offline_fails_fast_naming_what_to_do(full, monkeypatch, tmp_pa
     start = time.perf_counter()
     with pytest.raises(RuntimeError, match="TFAT_MODE=smoke") as info:
         sources.download("https://example.org/m2nist.zip", data_dir=tmp_path, fake=_write(""))
-    assert time.perf_counter() - start < 2
+    # "Fast" against a retrying download (minutes): a bound a loaded 2-core machine can't trip.
+    assert time.perf_counter() - start < 20
     assert str(tmp_path) in str(info.value) and "m2nist.zip" in str(info.value)
 
 
@@ -190,7 +191,7 @@ def test_tfds_dataset_dry_run_uses_the_real_builder_and_split_names(dry):
 
 def _offline_calls():
     """Every outside resource of the notebooks, as the call a notebook makes for it."""
-    from common import data, detection, hub
+    from common import data, detection, hub_models
 
     calls = {
         f"data.load('{name}')": lambda d, n=name: data.load(n, "train", data_dir=d)
@@ -205,7 +206,7 @@ def _offline_calls():
         "data.few_shot_data('ducky')": lambda d: data.few_shot_data("ducky", data_dir=d),
         "data.few_shot_data('zombie')": lambda d: data.few_shot_data("zombie", data_dir=d),
         "data.course_photo(url)": lambda d: data.course_photo("https://a.b/c.jpg", data_dir=d),
-        "hub.resolve(ssd)": lambda d: hub.resolve("https://tfhub.dev/a/ssd/1", smoke=lambda: 0),
+        "hub_models.resolve(ssd)": lambda d: hub_models.resolve("https://tfhub.dev/a/ssd/1", smoke=lambda: 0),
         "detection.load_detector(coco)": lambda d: detection.load_detector(detection.PRESET),
         "sources.weights('imagenet')": lambda d: sources.weights("imagenet"),
     })  # fmt: skip
@@ -226,6 +227,8 @@ def test_every_outside_resource_fails_fast_offline(full, monkeypatch, tmp_path, 
     start = time.perf_counter()
     with pytest.raises(RuntimeError, match="TFAT_MODE=smoke") as info:
         _offline_calls()[call](str(tmp_path))
-    assert time.perf_counter() - start < 5
+    # Within seconds, not the minutes of tfds's or urllib's retries: 30 s tells the two apart
+    # and can't trip on a loaded 2-core machine (imports are done above, outside the clock).
+    assert time.perf_counter() - start < 30
     if call.startswith("data.load"):
         assert str(tmp_path) in str(info.value)  # where a downloaded copy would go

@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common import boxes, data, hub, metrics, standins
+from common import boxes, data, hub_models, metrics, standins
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,8 @@ def test_targets_match_objects_to_anchors():
     # anchor 0 is the object itself; anchor 2 overlaps it by IoU 0.875; anchor 1 is far
     assert classes.tolist() == [[3, 0, 3]]
     np.testing.assert_allclose(deltas[0, 0], 0, atol=1e-6)
-    np.testing.assert_allclose(
-        boxes.decode(deltas[0, 2:], anchors[2:]), scene_boxes[0, :1], atol=1e-6
-    )
+    decoded = standins._decode(deltas[0, 2:].astype(np.float32), anchors[2:].astype(np.float32))
+    np.testing.assert_allclose(decoded.numpy(), scene_boxes[0, :1], atol=1e-6)
     np.testing.assert_array_equal(deltas[0, 1], 0)
 
 
@@ -73,12 +72,15 @@ def test_targets_reject_bad_inputs(scene_boxes, scene_labels, anchors, pos_iou):
         standins.targets(scene_boxes, scene_labels, anchors, pos_iou=pos_iou)
 
 
-def test_tensorflow_decode_matches_common_boxes():
+def test_tensorflow_decode_inverts_common_boxes_encode():
     rng = np.random.default_rng(0)
     anchors = standins.anchor_boxes()
-    deltas = rng.normal(size=(len(anchors), 4))
-    got = standins._decode(deltas.astype(np.float32), anchors.astype(np.float32)).numpy()
-    np.testing.assert_allclose(got, boxes.decode(deltas, anchors), atol=1e-5)
+    centre = rng.uniform(0.2, 0.8, size=(len(anchors), 2))
+    size = rng.uniform(0.05, 0.4, size=(len(anchors), 2))
+    truth = np.concatenate([centre - size / 2, centre + size / 2], axis=1)
+    deltas = boxes.encode(truth, anchors).astype(np.float32)
+    got = standins._decode(deltas, anchors.astype(np.float32)).numpy()
+    np.testing.assert_allclose(got, truth, atol=1e-5)
 
 
 # ---- mask reframing, unpacking, matching: hand-computed cases ----
@@ -165,14 +167,14 @@ def test_open_images_signature(detector, held_out):
     names = [v.decode() for v in out["detection_class_entities"].numpy()]
     labels = out["detection_class_labels"].numpy().tolist()
     assert names == [standins.SCENE_LABELS[i] for i in labels]
-    coco_style = hub.unpack(detector(held_out.images[:1]), standins.SCENE_LABELS)
+    coco_style = hub_models.unpack(detector(held_out.images[:1]), standins.SCENE_LABELS)
     np.testing.assert_allclose(coco_style["boxes"], out["detection_boxes"], atol=1e-5)
 
 
 @pytest.mark.slow
 def test_scores_sorted_in_unit_range_and_classes_valid(detector, held_out):
     for image in held_out.images[:20]:
-        out = hub.unpack(detector(image[None]), standins.SCENE_LABELS)
+        out = hub_models.unpack(detector(image[None]), standins.SCENE_LABELS)
         s = out["scores"]
         assert len(s) == standins.MAX_DETECTIONS
         assert np.all((s >= 0) & (s <= 1)) and np.all(np.diff(s) <= 1e-7)
@@ -187,7 +189,7 @@ def test_finds_the_objects_of_held_out_scenes(detector, held_out):
     60-200 held-out scenes); bars 0.75 / 0.7."""
     found, correct = [], []
     for i, image in enumerate(held_out.images):
-        out = hub.unpack(detector(image[None]))
+        out = hub_models.unpack(detector(image[None]))
         keep = out["scores"] >= 0.5
         k = held_out.counts[i]
         f, c = metrics.match(
@@ -207,13 +209,13 @@ def test_masks_overlap_the_true_instances(mask_rcnn, held_out):
     """Measured: mean best mask IoU 0.81-0.84 (median 0.87) per true object; bar 0.6."""
     best = []
     for i, image in enumerate(held_out.images):
-        out = hub.unpack(mask_rcnn(image[None]))
+        out = hub_models.unpack(mask_rcnn(image[None]))
         keep = out["scores"] >= 0.5
         k = held_out.counts[i]
         if not keep.any():
             best.extend([0.0] * k)
             continue
-        masks = hub.reframe_masks(out["masks"][keep], out["boxes"][keep], 64, 64)
+        masks = hub_models.reframe_masks(out["masks"][keep], out["boxes"][keep], 64, 64)
         best.extend(metrics.mask_iou(held_out.masks[i, :k], masks).max(axis=1))
     assert np.mean(best) >= 0.6
 
@@ -222,7 +224,7 @@ def test_masks_overlap_the_true_instances(mask_rcnn, held_out):
 def test_any_image_size_and_bad_inputs(detector):
     import tensorflow as tf
 
-    out = hub.unpack(detector(np.zeros((1, 96, 128, 3), np.uint8)))
+    out = hub_models.unpack(detector(np.zeros((1, 96, 128, 3), np.uint8)))
     assert out["boxes"].shape == (standins.MAX_DETECTIONS, 4)
     with pytest.raises((ValueError, TypeError)):
         detector(tf.zeros((1, 64, 64, 3), tf.float32))  # hub detectors take uint8
@@ -235,6 +237,6 @@ def test_any_image_size_and_bad_inputs(detector):
 @pytest.mark.slow
 def test_hub_resolve_builds_the_stand_in_in_smoke_mode(smoke, export_dir):
     handle = "https://tfhub.dev/tensorflow/ssd_mobilenet_v2/2"
-    model, text = hub.resolve(handle, smoke=standins.detector)
+    model, text = hub_models.resolve(handle, smoke=standins.detector)
     assert "smoke mode" in text and handle in text
     assert "detection_boxes" in model(np.zeros((1, 64, 64, 3), np.uint8))

@@ -230,11 +230,11 @@ def test_overlay_mask_colours_each_class_and_leaves_background_clear():
     assert rgba.shape == (4, 5, 4)
     np.testing.assert_array_equal(rgba[:, 0, 3], 0.0)  # background transparent
     np.testing.assert_allclose(rgba[:, 1:, 3], 0.6)
-    np.testing.assert_allclose(rgba[0, 1, :3], viz.mask_colors(2)[0])
-    np.testing.assert_allclose(rgba[0, 3, :3], viz.mask_colors(2)[1])
+    np.testing.assert_allclose(rgba[0, 1, :3], viz._MASK_COLORS[0])
+    np.testing.assert_allclose(rgba[0, 3, :3], viz._MASK_COLORS[1])
     # the same class gets the same colour whatever else the mask holds
-    again = viz.mask_rgba(np.array([[2]]))
-    np.testing.assert_allclose(again[0, 0, :3], viz.mask_colors(2)[1])
+    again = viz._mask_rgba(np.array([[2]]))
+    np.testing.assert_allclose(again[0, 0, :3], viz._MASK_COLORS[1])
     # (H, W, 1) masks, integer-valued floats, many classes (colours cycle)
     viz.overlay_mask(np.zeros((4, 5, 3), "uint8"), mask[..., None].astype(float))
     viz.overlay_mask(np.zeros((2, 2)), np.array([[0, 21], [40, 3]]))
@@ -262,24 +262,22 @@ def test_overlay_mask_draws_instance_masks_one_colour_each():
     image = np.zeros((6, 8, 3), "uint8")
     inst = np.zeros((2, 6, 8))
     inst[0, :3], inst[1, 2:4] = 0.9, 0.7  # instance 2 lies over instance 1 on row 2
-    ids = viz.instance_label_map(inst)
+    ids = viz._instance_label_map(inst)
     assert ids[0, 0] == 1 and ids[2, 0] == 2 and ids[5, 0] == 0
     fig = viz.overlay_mask(image, inst)
     rgba = fig.axes[0].images[1].get_array()
-    assert np.allclose(rgba[0, 0, :3], viz.mask_colors(2)[0])
-    assert np.allclose(rgba[2, 0, :3], viz.mask_colors(2)[1]) and rgba[5, 0, 3] == 0
+    assert np.allclose(rgba[0, 0, :3], viz._MASK_COLORS[0])
+    assert np.allclose(rgba[2, 0, :3], viz._MASK_COLORS[1]) and rgba[5, 0, 3] == 0
     plt.close(fig)
     with pytest.raises(ValueError, match="instance masks"):
-        viz.instance_label_map(np.zeros((4, 4)))
+        viz._instance_label_map(np.zeros((4, 4)))
 
 
-def test_mask_colors_match_overlay_mask_classes():
-    colours = viz.mask_colors(22)
-    assert colours.shape == (22, 3)
-    np.testing.assert_allclose(colours[0], viz.mask_rgba(np.array([[1]]))[0, 0, :3])
-    np.testing.assert_allclose(colours[20], colours[0])  # the palette cycles
-    with pytest.raises(ValueError, match="n must"):
-        viz.mask_colors(-1)
+def test_overlay_mask_colours_cycle_after_twenty_classes():
+    fig = viz.overlay_mask(np.zeros((1, 3)), np.array([[1, 21, 2]]))
+    rgba = np.asarray(fig.axes[0].images[1].get_array())
+    np.testing.assert_allclose(rgba[0, 1, :3], rgba[0, 0, :3])  # class 21 = class 1
+    assert not np.allclose(rgba[0, 2, :3], rgba[0, 0, :3])
 
 
 def test_compare_boxes_draws_both_boxes_and_their_iou():

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from common import boxes as B
 from common import checks
+from common.boxes import iou
 
 SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring")  # what make_shapes draws
 M2NIST_SHAPE = (64, 84)  # (height, width) of an M2NIST canvas
@@ -216,7 +216,7 @@ def make_scenes(
                 )
                 rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
                 box = np.array([rows[0], cols[0], rows[-1] + 1, cols[-1] + 1], np.float32)
-                if not placed or B.iou(box, placed).max() <= max_iou:
+                if not placed or iou(box, placed).max() <= max_iou:
                     break
             else:
                 counts[i] = j  # no room left: fewer objects in this scene

@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common import env, hub, sources
+from common import env, hub_models, sources
 
 
 def test_smoke_mode_builds_the_stand_in(monkeypatch):
     monkeypatch.setenv("TFAT_MODE", "smoke")
-    model, text = hub.resolve("https://tfhub.dev/x/y/1", smoke=lambda: "stand-in")
+    model, text = hub_models.resolve("https://tfhub.dev/x/y/1", smoke=lambda: "stand-in")
     assert model == "stand-in" and "stand-in" in text and "x/y/1" in text
 
 
@@ -25,7 +25,7 @@ def test_full_mode_loads_a_local_savedmodel(monkeypatch, tmp_path):
     tf.saved_model.save(Double(), str(tmp_path / "m"))
     monkeypatch.setenv("TFAT_MODE", "full")
     monkeypatch.setattr(env, "online", lambda *a, **k: pytest.fail("probed the network"))
-    model, text = hub.resolve(str(tmp_path / "m"), smoke=lambda: None)
+    model, text = hub_models.resolve(str(tmp_path / "m"), smoke=lambda: None)
     assert model(tf.constant([1.5]))["y"].numpy().tolist() == [3.0]
     assert "full mode" in text
 
@@ -43,12 +43,12 @@ def test_cached_path_matches_tensorflow_hub(monkeypatch, tmp_path):
 @pytest.mark.parametrize("handle", ["", None, 3])
 def test_bad_handle(handle):
     with pytest.raises(ValueError, match="handle"):
-        hub.resolve(handle, smoke=lambda: None)
+        hub_models.resolve(handle, smoke=lambda: None)
 
 
 def test_smoke_must_be_callable():
     with pytest.raises(TypeError, match="smoke"):
-        hub.resolve("https://tfhub.dev/a/b/1", smoke="nope")
+        hub_models.resolve("https://tfhub.dev/a/b/1", smoke="nope")
 
 
 def test_coco_labels_match_keras_hub():
@@ -62,9 +62,9 @@ def test_coco_labels_match_keras_hub():
         for node in tree.body
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "COCO_NAMES"
     )
-    assert len(hub.COCO_LABELS) == 80
-    assert set(hub.COCO_LABELS) <= set(range(1, 91))
-    for i, name in hub.COCO_LABELS.items():
+    assert len(hub_models.COCO_LABELS) == 80
+    assert set(hub_models.COCO_LABELS) <= set(range(1, 91))
+    for i, name in hub_models.COCO_LABELS.items():
         assert names[i].replace("_", " ") == name
     from common import standins
 
@@ -80,17 +80,17 @@ def test_reframe_masks_hand_computed():
     """
     box_mask = np.zeros((1, 4, 4))
     box_mask[0, :, :2] = 1
-    out = hub.reframe_masks(box_mask, [[0.25, 0.25, 0.75, 0.75]], 8, 8)
+    out = hub_models.reframe_masks(box_mask, [[0.25, 0.25, 0.75, 0.75]], 8, 8)
     assert out.shape == (1, 8, 8) and out.dtype == np.float32
     expected_cols = np.array([0, 0, 1, 13 / 14, 1 / 14, 0, 0, 0])
     expected = np.zeros((8, 8))
     expected[2:6] = expected_cols
     np.testing.assert_allclose(out[0], expected, atol=1e-5)
     # a full mask fills exactly its box's pixels
-    full = hub.reframe_masks(np.ones((1, 4, 4)), [[0.25, 0.25, 0.75, 0.75]], 8, 8)
+    full = hub_models.reframe_masks(np.ones((1, 4, 4)), [[0.25, 0.25, 0.75, 0.75]], 8, 8)
     assert np.argwhere(full[0] > 0.5).min(0).tolist() == [2, 2]
     assert np.argwhere(full[0] > 0.5).max(0).tolist() == [5, 5]
-    assert hub.reframe_masks(np.zeros((0, 4, 4)), np.zeros((0, 4)), 5, 7).shape == (0, 5, 7)
+    assert hub_models.reframe_masks(np.zeros((0, 4, 4)), np.zeros((0, 4)), 5, 7).shape == (0, 5, 7)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_reframe_masks_hand_computed():
 )
 def test_reframe_masks_rejects_bad_inputs(args):
     with pytest.raises(ValueError):
-        hub.reframe_masks(*args)
+        hub_models.reframe_masks(*args)
 
 
 def test_unpack_object_detection_api_result():
@@ -116,7 +116,7 @@ def test_unpack_object_detection_api_result():
         "num_detections": np.array([2.0]),
         "detection_masks": np.ones((1, 3, 5, 5)),
     }
-    out = hub.unpack(result, hub.COCO_LABELS)
+    out = hub_models.unpack(result, hub_models.COCO_LABELS)
     assert out["boxes"].shape == (2, 4) and out["scores"].tolist() == pytest.approx([0.9, 0.4])
     assert out["classes"].tolist() == [18, 91] and out["names"] == ["dog", "91"]
     assert out["masks"].shape == (2, 5, 5)
@@ -129,7 +129,7 @@ def test_unpack_open_images_result():
         "detection_class_entities": np.array([b"Cat"]),
         "detection_class_labels": np.array([3]),
     }
-    out = hub.unpack(result)
+    out = hub_models.unpack(result)
     assert out["names"] == ["Cat"] and out["classes"].tolist() == [3]
     assert "masks" not in out
 
@@ -145,7 +145,7 @@ def test_unpack_open_images_result():
 )
 def test_unpack_rejects_bad_results(result):
     with pytest.raises(ValueError):
-        hub.unpack(result)
+        hub_models.unpack(result)
 
 
 def test_unpack_rejects_a_bad_label_map():
@@ -155,4 +155,4 @@ def test_unpack_rejects_a_bad_label_map():
         "detection_classes": np.ones((1, 1)),
     }
     with pytest.raises(ValueError, match="label_map"):
-        hub.unpack(result, ["a", "b"])
+        hub_models.unpack(result, ["a", "b"])

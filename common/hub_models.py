@@ -1,5 +1,8 @@
 """TF Hub models behind one call: the online model in full mode, a local stand-in in smoke.
 
+(Named ``hub_models``, not ``hub``, so that it never shadows the course's
+``import tensorflow_hub as hub``.)
+
 ``resolve(handle, smoke=build)`` returns ``(model, description)``. In full mode it loads
 ``handle`` with ``tensorflow_hub.load`` through :func:`common.sources.hub_model` (a
 SavedModel; ``hub.KerasLayer`` cannot go into a Keras 3 model, so the notebooks call the
@@ -20,7 +23,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from common import boxes as B
+import common.boxes
 from common import checks, env, sources
 
 # The label map of the COCO hub detectors: COCO 2017 category ids (1-90, 80 in use) -> names.
@@ -89,7 +92,7 @@ def reframe_masks(box_masks, boxes, height, width) -> np.ndarray:
     masks = np.asarray(box_masks, np.float32)
     if masks.ndim != 3:
         raise ValueError(f"box_masks must have shape (N, h, w), got {masks.shape}")
-    b = B.validate(boxes, "boxes") if len(np.asarray(boxes)) else np.zeros((0, 4))
+    b = common.boxes.validate(boxes, "boxes") if len(np.asarray(boxes)) else np.zeros((0, 4))
     if len(b) != len(masks):
         raise ValueError(f"boxes has {len(b)} rows for {len(masks)} box_masks")
     height, width = checks.positive_int("height", height), checks.positive_int("width", width)
