@@ -43,12 +43,18 @@ def _boxes(name: str, boxes, *, check_order: bool = True) -> np.ndarray:
 def validate(boxes, name: str = "boxes") -> np.ndarray:
     """``boxes`` (``(N, 4)`` or ``(4,)`` ``yxyx``) as float64 ``(N, 4)``, after the checks
     every function here makes (shape, finite values, not inverted); ``ValueError`` names
-    ``name`` otherwise."""
+    ``name`` otherwise.
+
+    Used by: common.hub_models, common.metrics, common.standins and 1 more.
+    """
     return _boxes(name, boxes)
 
 
 def to_pixels(boxes, height, width) -> np.ndarray:
-    """Normalised ``yxyx`` ``(N, 4)`` -> pixel ``yxyx`` for an image ``height × width``."""
+    """Normalised ``yxyx`` ``(N, 4)`` -> pixel ``yxyx`` for an image ``height × width``.
+
+    Used by: C3_W1_Assignment_bird_boxes.
+    """
     b = _boxes("boxes", boxes)
     scale = np.array(
         [checks.positive_number("height", height), checks.positive_number("width", width)] * 2
@@ -57,13 +63,18 @@ def to_pixels(boxes, height, width) -> np.ndarray:
 
 
 def area(boxes) -> np.ndarray:
-    """Areas of ``yxyx`` boxes ``(N, 4)`` -> ``(N,)`` (units squared)."""
+    """Areas of ``yxyx`` boxes ``(N, 4)`` -> ``(N,)`` (units squared).
+
+    Used by: common.boxes (iou, paired_iou).
+    """
     b = _boxes("boxes", boxes)
     return (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
 
 
 def iou(boxes_a, boxes_b) -> np.ndarray:
     """Pairwise intersection over union of ``yxyx`` boxes.
+
+    Used by: common.data.generate, common.metrics, common.standins.
 
     Args:
         boxes_a: ``(N, 4)`` (or ``(4,)``), boxes_b: ``(M, 4)`` (or ``(4,)``), same units.
@@ -91,6 +102,9 @@ def iou(boxes_a, boxes_b) -> np.ndarray:
 def paired_iou(predicted, target) -> np.ndarray:
     """IoU of matching rows: ``predicted[i]`` with ``target[i]`` (a regressor's boxes vs
     the true ones), without the ``N × N`` matrix of :func:`iou`.
+
+    Taught in: C3_W1_Lab_3_object_localization (its intersection_over_union is checked
+    against this). Used by: C3_W1_Assignment_bird_boxes.
 
     Args:
         predicted: ``(N, 4)`` (or ``(4,)``) ``yxyx`` boxes. A box regression head does not
@@ -123,6 +137,8 @@ def paired_iou(predicted, target) -> np.ndarray:
 
 def anchors(feature_size, *, scales=(0.2,), aspect_ratios=(1.0,)) -> np.ndarray:
     """Anchor boxes centred on every cell of a ``feature_size`` grid, normalised ``yxyx``.
+
+    Used by: common.standins.
 
     Args:
         feature_size: ``(rows, cols)`` of the feature map (or one int for a square grid).
@@ -168,6 +184,8 @@ def _centres(b):
 
 def encode(boxes, anchor_boxes, *, variances=(0.1, 0.1, 0.2, 0.2)) -> np.ndarray:
     """Regression targets of ``boxes`` relative to their anchors (SSD / Faster R-CNN style).
+
+    Used by: common.standins.
 
     ``boxes`` and ``anchor_boxes`` are ``(N, 4)`` ``yxyx`` (row i of one matched to row i
     of the other). Returns ``(N, 4)`` ``[ty, tx, th, tw]``::

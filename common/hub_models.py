@@ -48,6 +48,8 @@ COCO_LABELS = {
 def resolve(handle: str, *, smoke: Callable[[], object]):
     """Load TF Hub model ``handle`` in full mode, or build its stand-in in smoke mode.
 
+    Used by: C3_W2_Lab_1_simple_object_detection, C3_W2_Lab_2_detection_visualisation and 1 more.
+
     Args:
         handle: a TF Hub / Kaggle Models URL (``https://tfhub.dev/...``) or a local
             SavedModel folder.
@@ -73,6 +75,8 @@ def resolve(handle: str, *, smoke: Callable[[], object]):
 
 def reframe_masks(box_masks, boxes, height, width) -> np.ndarray:
     """Paste box-relative masks back into the image (Mask R-CNN's ``detection_masks``).
+
+    Taught in: C3_W3_Lab_3_mask_rcnn (checked against this there).
 
     The NumPy-returning twin of the Object Detection API's
     ``reframe_box_masks_to_image_masks``, which the course uses: each ``h × w`` mask is
@@ -112,6 +116,8 @@ def reframe_masks(box_masks, boxes, height, width) -> np.ndarray:
 
 def unpack(result, label_map=None) -> dict:
     """A hub detector's output dict (one image) as NumPy arrays, padding removed.
+
+    Used by: C3_W2_Lab_1_simple_object_detection, C3_W2_Lab_2_detection_visualisation and 1 more.
 
     Reads both families of TF Hub detectors: the TF2 Object Detection API models
     (batched ``detection_boxes``, ``detection_classes`` ids to look up in ``label_map``,

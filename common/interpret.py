@@ -179,7 +179,10 @@ def _resize(maps, height, width) -> np.ndarray:
 def normalize(heatmap, *, shift_min: bool = False) -> np.ndarray:
     """Scale a 2-D map to [0, 1] as float32: divide by its maximum (``shift_min=False``,
     for non-negative maps) or map ``[min, max]`` to ``[0, 1]`` (``shift_min=True``, for maps
-    that can be negative, such as a CAM). A constant map (or an all-zero one) gives zeros."""
+    that can be negative, such as a CAM). A constant map (or an all-zero one) gives zeros.
+
+    Used by: C3_W4_Lab_2_cats_dogs_cam.
+    """
     h = np.asarray(heatmap, np.float64)
     if h.ndim != 2:
         raise ValueError(f"heatmap must be 2-D (H, W), got shape {h.shape}")
@@ -206,6 +209,9 @@ def _last_dense(model):
 
 def class_activation_map(model, image, features_layer, class_index=None, *, use_logits=True):
     """Class activation map (Zhou et al. 2016) of one image.
+
+    Taught in: C3_W4_Lab_1_fashion_mnist_cam (checked against this there).
+    Used by: C3_W4_Lab_2_cats_dogs_cam.
 
     ``cam = sum_k w[k, c] * A_k``: ``A_k`` the ``features_layer``'s maps ``(h, w, K)``,
     ``w`` the last Dense layer's kernel ``(K, n_classes)`` of the course's
@@ -254,6 +260,9 @@ def class_activation_map(model, image, features_layer, class_index=None, *, use_
 def saliency_map(model, image, class_index=None, *, use_logits=True):
     """Saliency map (Simonyan et al. 2013): ``max_channels |d score_c / d image|``.
 
+    Taught in: C3_W4_Lab_3_saliency (checked against this there).
+    Used by: C3_W4_Assignment_cats_dogs_saliency.
+
     Args:
         model: the classifier (flat functional / Sequential Keras model).
         image: ``(H, W, C)`` or ``(1, H, W, C)`` array matching the model's input.
@@ -282,6 +291,8 @@ def saliency_map(model, image, class_index=None, *, use_logits=True):
 
 def grad_cam(model, image, layer_name=None, class_index=None, *, use_logits=True):
     """Grad-CAM (Selvaraju et al. 2017) of one image.
+
+    Taught in: C3_W4_Lab_4_grad_cam (its get_CAM is checked against this).
 
     ``ReLU(sum_k alpha_k * A_k)`` with ``A_k`` the maps ``(h, w, K)`` of ``layer_name`` and
     ``alpha_k`` the mean over ``(h, w)`` of ``d score_c / d A_k``; resized bilinearly

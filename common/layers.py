@@ -18,6 +18,8 @@ from keras import ops
 class EuclideanDistance(keras.layers.Layer):
     """Euclidean distance of two embeddings: ``(batch, d), (batch, d) -> (batch, 1)``.
 
+    Used by: C1_W1_Lab_3_siamese_network.
+
     The squared distance is floored at ``keras.config.epsilon()`` before the square root,
     so the gradient stays finite for identical embeddings.
 

@@ -41,6 +41,8 @@ def _pair(y_true, y_pred):
 def huber_loss(threshold: float = 1.0):
     """Huber loss as a function: quadratic for small errors, linear for large ones.
 
+    Used by: common.standins.
+
     Returns ``loss(y_true, y_pred)``; for ``e = y_true - y_pred``, element-wise::
 
         e**2 / 2                          if |e| <= threshold

@@ -22,6 +22,8 @@ SMOOTHING = 1e-5  # the course's smoothing constant
 def class_wise_iou_dice(y_true, y_pred, n_classes: int):
     """IoU and Dice score of every class for integer label maps of equal shape.
 
+    Used by: C3_W3_Assignment_m2nist_segmentation, C3_W3_Lab_1_fcn8 and 1 more.
+
     For class ``c``, with ``I`` the pixels labelled ``c`` in both maps and ``T``, ``P`` the
     pixels labelled ``c`` in ``y_true`` and ``y_pred``::
 
@@ -66,7 +68,10 @@ def class_wise_iou_dice(y_true, y_pred, n_classes: int):
 
 
 class BoxScore(NamedTuple):
-    """What :func:`heatmap_in_box` measures (all fractions in [0, 1])."""
+    """What :func:`heatmap_in_box` measures (all fractions in [0, 1]).
+
+    Used by: common.metrics (what heatmap_in_box returns).
+    """
 
     mass: float  # share of the heatmap's total inside the box
     area: float  # share of the pixels inside the box: a uniform heatmap's mass
@@ -75,6 +80,8 @@ class BoxScore(NamedTuple):
 
 def heatmap_in_box(heatmap, box) -> BoxScore:
     """How much of a non-negative heatmap ``(H, W)`` lies inside one box.
+
+    Used by: C3_W4_Assignment_cats_dogs_saliency, C3_W4_Lab_1_fashion_mnist_cam and 3 more.
 
     A pixel ``(r, c)`` is inside the box when its centre ``((r + 0.5) / H, (c + 0.5) / W)``
     lies within ``[ymin, ymax] × [xmin, xmax]``. ``mass`` is the heatmap's sum over the
@@ -123,6 +130,8 @@ def heatmaps_in_boxes(heatmaps, boxes) -> BoxScore:
     arrays: ``mass`` and ``area`` float64 ``(N,)``, ``peak_inside`` bool ``(N,)`` (so
     ``scores.peak_inside.mean()`` is the share of maps peaking inside their box).
 
+    Used by: C3_W4_Assignment_cats_dogs_saliency, C3_W4_Lab_1_fashion_mnist_cam and 3 more.
+
     Args:
         heatmaps: ``N`` 2-D maps (an ``(N, H, W)`` array or a list of ``(H_i, W_i)``).
         boxes: ``(N, 4)`` normalised ``[ymin, xmin, ymax, xmax]``, one per map.
@@ -145,6 +154,8 @@ def heatmaps_in_boxes(heatmaps, boxes) -> BoxScore:
 
 def match(pred_boxes, pred_classes, true_boxes, true_classes, *, iou_threshold=0.5):
     """Greedy one-to-one matching of detections to true objects (as PASCAL VOC counts).
+
+    Used by: common.metrics (recall_precision).
 
     Detections are taken in the given order (best score first); each takes the unmatched
     true object of its class it overlaps most, if that IoU is at least ``iou_threshold``.
@@ -176,6 +187,8 @@ def match(pred_boxes, pred_classes, true_boxes, true_classes, *, iou_threshold=0
 
 def recall_precision(detections, scenes, *, min_score: float = 0.0, iou_threshold=0.5):
     """Recall and precision of a detector over generated scenes, by :func:`match`.
+
+    Used by: C3_W2_Lab_1_simple_object_detection, C3_W2_Lab_2_detection_visualisation.
 
     Args:
         detections: one dict per scene, as :func:`common.hub_models.unpack` gives them (``boxes`` normalised
@@ -209,7 +222,10 @@ def recall_precision(detections, scenes, *, min_score: float = 0.0, iou_threshol
 
 def mask_iou(masks_a, masks_b) -> np.ndarray:
     """Pairwise IoU of binary masks: ``(N, H, W)`` and ``(M, H, W)`` -> ``(N, M)``
-    (values above 0.5 count as inside; two empty masks have IoU 0)."""
+    (values above 0.5 count as inside; two empty masks have IoU 0).
+
+    Used by: C3_W3_Lab_3_mask_rcnn.
+    """
     a, b = np.asarray(masks_a), np.asarray(masks_b)
     if a.ndim != 3 or b.ndim != 3 or a.shape[1:] != b.shape[1:]:
         raise ValueError(f"masks must be (N, H, W) of one size, got {a.shape} and {b.shape}")

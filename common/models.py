@@ -30,6 +30,8 @@ def set_batchnorm_momentum(model, momentum: float = 0.9) -> int:
     """Set the moving-average momentum of every ``BatchNormalization`` layer in ``model``
     (nested models included); returns how many layers it changed.
 
+    Used by: C3_W1_Assignment_bird_boxes, C3_W1_Lab_1_transfer_learning_cats_dogs and 1 more.
+
     A batch norm predicts with moving averages of the batch statistics; with Keras's
     default momentum of 0.99 they need hundreds of steps to forget their initial values
     (mean 0, variance 1). A random-init base trained for a few dozen steps then predicts
@@ -62,6 +64,8 @@ def siamese_base(
 ):
     """The base network of the course's Siamese model: ``input_shape -> (batch, units)``.
 
+    Used by: C1_W2_Lab_3_contrastive_loss.
+
     Rescaling by ``scale`` (None: none, for inputs already in ``[0, 1]``), flatten, then
     Dense(units, relu) → Dropout → Dense(units, relu) → Dropout → Dense(units, relu).
     """
@@ -81,6 +85,8 @@ def siamese_base(
 
 def siamese_network(base):
     """Twin model ``[(batch, *shape), (batch, *shape)] -> (batch, 1)`` Euclidean distance.
+
+    Used by: C1_W2_Lab_3_contrastive_loss.
 
     Both inputs go through the same ``base`` model (shared weights), so the parameter
     count equals the base's.
@@ -104,6 +110,8 @@ def small_cnn(
     name: str = "small_cnn",
 ):
     """A small flat functional CNN classifier ``(batch, *input_shape) -> (batch, n_classes)``.
+
+    Used by: C3_W4_Lab_3_saliency, C3_W4_Lab_5_intermediate_activations.
 
     One block per entry of ``filters``: ``Conv2D(f, 3, padding="same", relu)`` named
     ``conv1``, ``conv2``, ..., each but the last followed by ``MaxPooling2D(2)`` named

@@ -392,6 +392,8 @@ def fit(
 ):
     """Train ``model`` on ``train_ds`` with a custom ``GradientTape`` loop.
 
+    Used by: C2_W2_Lab_2_training_categorical, C2_W4_Lab_2_multi_gpu_mirrored and 1 more.
+
     Args:
         model: a built ``keras.Model`` whose variables were created in ``strategy.scope()``.
         train_ds: ``tf.data.Dataset`` of ``(x, y)`` *global* batches (each batch is split

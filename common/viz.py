@@ -83,6 +83,8 @@ def plot_history(history, metrics=None, title: str | None = "Training history", 
     """Plot each metric per epoch, with its ``val_`` twin on the same axes: one panel per
     metric.
 
+    Used by: C1_W1_Assignment_multiple_output_models, C1_W1_Lab_1_functional_practice and 22 more.
+
     Args:
         history: ``model.fit``'s History, or a dict ``{name: [value per epoch]}``.
         metrics: names to plot (default: every name without the ``val_`` prefix).
@@ -133,6 +135,8 @@ def show_images(
     titles=None,
 ):
     """Show images in a grid, titled with their label (and prediction, red when wrong).
+
+    Used by: C1_W1_Lab_1_functional_practice, C1_W1_Lab_3_siamese_network and 26 more.
 
     Args:
         images: array ``(N, H, W)``, ``(N, H, W, 1)`` or ``(N, H, W, 3)``; uint8 or floats;
@@ -266,6 +270,8 @@ def plot_model(model, title: str | None = None, ax=None):
     name, class and output shape (``?`` for the batch), arrows from inputs to outputs; a
     skip connection bends around the boxes it jumps.
 
+    Used by: C1_W1_Lab_1_functional_practice, C1_W1_Lab_2_multi_output and 2 more.
+
     Built on public Keras API only (``model.layers``, the functional config's
     ``inbound_nodes``, ``layer.input``/``layer.output``). ``keras.utils.plot_model`` draws
     the same with Graphviz when the ``dot`` program and ``pydot`` are installed (as on
@@ -312,7 +318,10 @@ def plot_model(model, title: str | None = None, ax=None):
 
 
 def graphviz_available() -> bool:
-    """True when ``keras.utils.plot_model`` can run (``pydot`` and Graphviz's ``dot``)."""
+    """True when ``keras.utils.plot_model`` can run (``pydot`` and Graphviz's ``dot``).
+
+    Used by: C1_W1_Lab_1_functional_practice, C1_W4_Lab_1_basic_model.
+    """
     try:
         import pydot  # noqa: F401
     except ImportError:
@@ -334,6 +343,8 @@ def draw_boxes(
     color="lime",
 ):
     """Draw ``[ymin, xmin, ymax, xmax]`` boxes on an image, with label and score captions.
+
+    Used by: C3_W1_Assignment_bird_boxes, C3_W1_Lab_3_object_localization and 4 more.
 
     Args:
         image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)`` array; uint8, floats in [0, 1] or
@@ -404,6 +415,8 @@ def compare_boxes(
 ):
     """One row of panels: each image with its true and its predicted box, titled with
     their IoU (:func:`common.boxes.paired_iou`).
+
+    Used by: C3_W1_Assignment_bird_boxes, C3_W1_Lab_3_object_localization and 2 more.
 
     Args:
         images: ``(N, H, W[, C])`` images (anything :func:`draw_boxes` shows).
@@ -499,6 +512,8 @@ def overlay_heatmap(
 ):
     """Draw a heatmap (CAM, Grad-CAM, saliency) in colour over its image.
 
+    Used by: C3_W3_Lab_3_mask_rcnn, C3_W4_Assignment_cats_dogs_saliency and 2 more.
+
     Args:
         image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``; uint8, floats in [0, 1] or floats
             in [0, 255] (scaled down for display).
@@ -580,6 +595,8 @@ def _instance_label_map(masks, threshold: float = 0.5) -> np.ndarray:
 
 def overlay_mask(image, mask, n_classes=None, ax=None, alpha: float = 0.5, title=None):
     """Draw an integer label map (segmentation) in colour over its image.
+
+    Used by: C3_W3_Assignment_m2nist_segmentation, C3_W3_Lab_1_fcn8 and 2 more.
 
     Args:
         image: ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``; uint8, floats in [0, 1] or floats

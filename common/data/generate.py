@@ -24,6 +24,9 @@ def create_pairs_on_set(images, labels, *, seed: int | None = None):
     ``d`` and each ``i``, the pair (``i``-th, ``i+1``-th image of ``d``), similar, then
     (``i``-th of ``d``, ``i``-th of a random other class), dissimilar.
 
+    Taught in: C1_W1_Lab_3_siamese_network (checked against this there).
+    Used by: C1_W2_Lab_3_contrastive_loss.
+
     Args:
         images: ``(N, ...)`` array; labels: ints ``(N,)`` in ``0..9``, each class present.
         seed: seed of the other classes' draws; ``None`` draws from Python's global
@@ -55,6 +58,8 @@ def create_pairs_on_set(images, labels, *, seed: int | None = None):
 
 def make_shapes(n: int, *, shapes=("circle", "square"), size: int = 64, seed: int = 0):
     """Draw ``n`` images with one coloured shape each, its class and its bounding box.
+
+    Used by: C3_W4_Assignment_cats_dogs_saliency, C3_W4_Lab_2_cats_dogs_cam and 2 more.
 
     Every image shows one filled shape of a random bright colour at a random position and
     scale (its extent is 25%-60% of the image side; the shapes' areas follow one common
@@ -124,6 +129,8 @@ def make_shapes(n: int, *, shapes=("circle", "square"), size: int = 64, seed: in
 class Scenes:
     """Generated multi-object scenes (what :func:`make_scenes` returns).
 
+    Used by: common.data.generate (what make_scenes returns).
+
     ``K`` is the largest number of objects per scene; slots past ``counts[i]`` are padding.
 
     Attributes:
@@ -164,6 +171,8 @@ def make_scenes(
     seed: int = 0,
 ) -> Scenes:
     """Draw ``n`` scenes of several shapes each, with boxes, classes and instance masks.
+
+    Used by: common.data.photos, common.data.smoke, common.detection and 1 more.
 
     The stand-in for the detection, segmentation and instance-segmentation datasets. Each
     scene has a textured background (as in :func:`make_shapes`) and between ``objects[0]``
@@ -328,6 +337,8 @@ def make_m2nist(
 ):
     """Paste 1-3 digits side by side on black canvases, with M2NIST's label maps.
 
+    Used by: C3_W3_Assignment_m2nist_segmentation.
+
     The M2NIST stand-in: each canvas gets a random number of digits in ``digits``, drawn at
     random from ``images``, placed left to right without overlapping (random gaps between
     them, a random height each). A pixel belongs to a digit's class where that digit's
@@ -396,6 +407,8 @@ def make_m2nist(
 
 def trimap(masks, *, width: int = 1):
     """Oxford-IIIT-Pet-style trimaps of boolean object masks.
+
+    Used by: common.data.smoke.
 
     Args:
         masks: bool ``(..., H, W)``.

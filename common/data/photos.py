@@ -50,6 +50,8 @@ _ZOMBIE_TEST = {
 class FewShotData:
     """Training and held-out images of one new class.
 
+    Used by: common.data.photos (what few_shot_data returns).
+
     Attributes:
         train_images: list of 5 uint8 ``(H, W, 3)`` images (sizes may differ in full mode).
         train_boxes: float32 ``(5, 4)``: one normalised ``yxyx`` box per training image
@@ -76,6 +78,8 @@ class FewShotData:
 
 def few_shot_data(name: str, *, n_test: int = 8, size: int = 32, data_dir=None) -> FewShotData:
     """The course's few-shot sets: ``"ducky"`` (the lab) or ``"zombie"`` (the assignment).
+
+    Used by: C3_W2_Assignment_zombie_detection, C3_W2_Lab_3_few_shot_detection.
 
     Full mode downloads (once) the course's five training photos and a few test frames:
     the rubber ducky from the TensorFlow models repository, the zombie from the course's
@@ -199,6 +203,8 @@ HELD_OUT_SEED = 99  # seed of the scenes detectors are shown (the stand-in train
 def sample_images(n: int = 6, *, seed: int = HELD_OUT_SEED):
     """Images to run a detector on, with their true objects where they are known.
 
+    Used by: C3_W2_Lab_1_simple_object_detection, C3_W2_Lab_2_detection_visualisation and 1 more.
+
     Full mode: scikit-image's photos :data:`PHOTOS` (they ship with the package; real
     people, cups and cats for a COCO or Open Images detector), at most ``n``, no boxes.
     Smoke mode: ``n`` generated scenes of the hub stand-in's classes
@@ -224,6 +230,8 @@ SMOKE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket")  # scikit-image's co
 
 def course_photo(url: str, *, smoke: str = "chelsea", file: str | None = None, data_dir=None):
     """Local path of a photo that the course runs a model on.
+
+    Used by: C3_W2_Lab_1_simple_object_detection, C3_W2_Lab_2_detection_visualisation and 4 more.
 
     Full mode: the file at ``url`` (the course's public photos: Wikimedia Commons, Pixabay,
     the course's bucket), downloaded once through :func:`common.sources.download` (into

@@ -452,12 +452,18 @@ REGISTRY: dict[str, Entry] = {
 
 
 def available() -> list[str]:
-    """Names of the image datasets accepted by :func:`load`, sorted."""
+    """Names of the image datasets accepted by :func:`load`, sorted.
+
+    Used by: common.data.registry.
+    """
     return sorted(name for name, entry in REGISTRY.items() if not entry.columns)
 
 
 def available_tables() -> list[str]:
-    """Names of the tables accepted by :func:`load_table`, sorted."""
+    """Names of the tables accepted by :func:`load_table`, sorted.
+
+    Used by: common.data.registry.
+    """
     return sorted(name for name, entry in REGISTRY.items() if entry.columns)
 
 
@@ -479,7 +485,10 @@ def _entry(name: str, *, table: bool) -> Entry:
 
 def describe(name: str) -> str:
     """One line saying which data ``load(name)`` (or ``load_table(name)``) gives in the
-    current mode."""
+    current mode.
+
+    Used by: C1_W1_Assignment_multiple_output_models, C1_W1_Lab_1_functional_practice and 32 more.
+    """
     entry = REGISTRY.get(name) if isinstance(name, str) else None
     entry = entry or _entry(name, table=False)  # unknown: raises, listing the names
     source = entry.smoke_text if env.is_smoke() else entry.full_text
@@ -492,7 +501,10 @@ def describe(name: str) -> str:
 
 
 def class_names(name: str) -> tuple[str, ...]:
-    """Class names of ``name``'s labels in the current mode (index = label)."""
+    """Class names of ``name``'s labels in the current mode (index = label).
+
+    Used by: C1_W1_Lab_1_functional_practice, C1_W4_Assignment_vgg and 17 more.
+    """
     entry = _entry(name, table=False)
     return entry.smoke_classes if env.is_smoke() else entry.full_classes
 
@@ -500,6 +512,8 @@ def class_names(name: str) -> tuple[str, ...]:
 def load(name: str, split: str = "train", **options):
     """Load dataset ``name`` as a ``tf.data.Dataset`` of ``(image, label)`` pairs (``(image,
     box)`` pairs for the box set ``caltech_birds2010``).
+
+    Used by: C1_W1_Lab_1_functional_practice, C1_W1_Lab_3_siamese_network and 29 more.
 
     Args:
         name: one of :func:`available`.
@@ -549,6 +563,8 @@ def load(name: str, split: str = "train", **options):
 def load_table(name: str, *, data_dir=None):
     """Load table ``name`` as a ``pandas.DataFrame`` (a fresh copy on every call).
 
+    Used by: C1_W1_Assignment_multiple_output_models, C1_W1_Lab_2_multi_output and 1 more.
+
     =======================  =====================================================
     name                     columns (rows: full / smoke)
     =======================  =====================================================
@@ -591,7 +607,10 @@ def load_table(name: str, *, data_dir=None):
 
 
 def to_numpy(dataset, limit: int | None = None):
-    """Collect an unbatched ``(x, y)`` dataset into two NumPy arrays ``x (N, ...)``, ``y (N,)``."""
+    """Collect an unbatched ``(x, y)`` dataset into two NumPy arrays ``x (N, ...)``, ``y (N,)``.
+
+    Used by: C1_W1_Lab_3_siamese_network, C1_W2_Lab_3_contrastive_loss and 14 more.
+    """
     if limit is not None and (not isinstance(limit, int) or limit <= 0):
         raise ValueError(f"limit must be a positive int or None, got {limit!r}")
     if limit is not None:
