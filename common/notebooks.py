@@ -146,6 +146,7 @@ def sync(root: Path | str = ROOT) -> list[Path]:
 DRY_RUN_CAPS = {
     "EPOCHS": 1,
     "FAULT_EPOCHS": 3,  # the multi-worker run that loses a worker needs a few epochs
+    "BACKUP_EPOCHS": 3,  # BackupAndRestore's run is interrupted after 2 and resumed for the 3rd
     "BATCH_SIZE": 4,  # the fakes hold 10-40 examples a split: an epoch costs the same
     "BATCH_SIZE_PER_REPLICA": 4,
     "NUM_BATCHES": 2,
@@ -153,7 +154,7 @@ DRY_RUN_CAPS = {
     "TRAIN_IMAGES": 400,
     "TIMEOUT": 300,
 }
-SETTINGS_CELL = 2  # index of the imports-and-settings cell (DESIGN.md)
+SETTINGS_CELL = 2  # index of the imports-and-settings cell (CONTRIBUTING.md)
 
 
 def cap_settings(source: str, caps=None) -> str:
