@@ -145,9 +145,11 @@ colab-setup: $(COLAB_STAMP)
 	  git -C $(COLAB_CLONE) -c user.name=ci -c user.email=ci@localhost commit -qm snapshot; }
 	$(COLAB_PY) tests/colab_stack/setup_check.py file://$(CURDIR)/$(COLAB_CLONE)
 
+# PYTHONPATH: the kernels the tests start import this checkout's `common`, as pytest does,
+# not the copy that colab-setup installed from a clone of HEAD.
 colab-unit: colab-setup
 	@rm -f build/network.log
-	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(COLAB_PY) -m pytest -n $(WORKERS) tests --ignore=tests/grading_course
+	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log PYTHONPATH=$(CURDIR) $(SMOKE) $(COLAB_PY) -m pytest -n $(WORKERS) tests --ignore=tests/grading_course
 
 bench: $(STAMP)
 	@ls benchmarks/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }; \
