@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from common import strategy as S
+from common import strategy
 from tests.conftest import NETGUARD, ROOT
 
 JOB = str(ROOT / "tests" / "train_job.py")
@@ -205,7 +205,7 @@ def _job(out, *args, timeout=180):
 def test_same_weights_on_one_device_two_logical_cpus_and_two_workers(tmp_path):
     single = _job(tmp_path / "single.json")
     mirrored = _job(tmp_path / "mirrored.json", "--logical-cpus", "2", "--steps-per-execution", "3")
-    procs = S.launch_workers(
+    procs = strategy.launch_workers(
         [sys.executable, JOB, str(tmp_path / "worker{index}.json")],
         2,
         env=_env(),
@@ -279,13 +279,13 @@ def test_a_killed_worker_and_its_cluster_restart_and_finish(tmp_path):
         "--delay",
         "0.05",
     ]
-    with S.start_workers(args, 2, env=_env(), cwd=ROOT) as procs:  # ends both on exit
+    with strategy.start_workers(args, 2, env=_env(), cwd=ROOT) as procs:  # ends both on exit
         _wait_for_checkpoint(ckpt, procs)
         procs[1].send_signal(signal.SIGKILL)  # one worker dies; the other cannot go on alone
     done_before = len(_history_file(ckpt)["loss"])
     assert 1 <= done_before < 4
 
-    results = S.launch_workers(args, 2, env=_env(), timeout=240, cwd=ROOT)
+    results = strategy.launch_workers(args, 2, env=_env(), timeout=240, cwd=ROOT)
     for p in results:
         assert p.returncode == 0, p.stderr[-3000:]
     finals = [json.loads((tmp_path / f"w{i}.json").read_text()) for i in range(2)]

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from common import strategy as S
+import common.strategy
 from common import training
 
 parser = argparse.ArgumentParser()
@@ -28,7 +28,7 @@ parser.add_argument("--delay", type=float, default=0.0)
 parser.add_argument("--steps-per-execution", type=int, default=1)
 args = parser.parse_args()
 
-strategy = S.get_strategy(logical_cpus=args.logical_cpus)
+strategy = common.strategy.get_strategy(logical_cpus=args.logical_cpus)
 import keras  # noqa: E402  (after the strategy: logical CPUs must come first)
 import tensorflow as tf  # noqa: E402
 
@@ -72,7 +72,7 @@ with open(args.out.format(index=index), "w") as f:
         {
             "weights": [w.tolist() for w in model.get_weights()],
             "history": history,
-            "strategy": S.describe(strategy),
+            "strategy": common.strategy.describe(strategy),
         },
         f,
     )
