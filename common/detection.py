@@ -340,6 +340,53 @@ def checkpointable(model):
     return model
 
 
+def checkpoint_keys(trackable, prefix: str = "") -> dict:
+    """What ``tf.train.Checkpoint`` would save of ``trackable``: ``{key: path of the Keras
+    variable saved under it}``, keyed as in the checkpoint file by the attribute names from
+    ``trackable`` down (``{"model/box_head/prediction_layer/_kernel":
+    "box_head/logits_layer/kernel", ...}`` for ``tf.train.Checkpoint(model=detector)``; the
+    file adds ``/.ATTRIBUTES/VARIABLE_VALUE``). Only keys that start with ``prefix`` are
+    kept, with the prefix cut off. Used by the zombie assignment's checks (C3 W2).
+
+    Raises:
+        TypeError: ``trackable`` is not a TensorFlow ``Trackable`` (a model, a layer, a
+            ``tf.train.Checkpoint``).
+    """
+    keys = _checkpoint_variables(trackable)
+    return {key[len(prefix) :]: v.path for key, v in keys.items() if key.startswith(prefix)}
+
+
+def unsaved_weights(model) -> list:
+    """The paths of ``model``'s weights that ``tf.train.Checkpoint(model=model)`` would leave
+    out: before :func:`checkpointable`, those of the sublayers Keras 3 holds in lists and
+    dicts. Shown in the zombie assignment (C3 W2)."""
+    saved = {id(v) for v in _checkpoint_variables(model).values()}
+    return [w.path for w in model.weights if id(w) not in saved]
+
+
+def _checkpoint_variables(trackable) -> dict:
+    """``{key in a checkpoint of trackable: Keras variable}``, breadth first as TensorFlow's
+    saver walks the object graph (a variable reached twice keeps its first key)."""
+    import keras
+    import tensorflow as tf
+
+    if not isinstance(trackable, tf.__internal__.tracking.Trackable):
+        raise TypeError(f"trackable must be a Trackable, got {type(trackable).__name__}")
+    keys, queue, seen = {}, [("", trackable)], {id(trackable)}
+    while queue:
+        path, node = queue.pop(0)
+        for name, child in tf.train.TrackableView.children(node).items():
+            if id(child) in seen:
+                continue
+            seen.add(id(child))
+            key = path + name.replace(".", "..").replace("/", ".S")  # the file's escaping
+            if isinstance(child, keras.Variable):
+                keys[key] = child
+            else:
+                queue.append((key + "/", child))
+    return keys
+
+
 def head_variables(detector) -> list:
     """The variables the course fine-tunes: the box and class *prediction* layers (the last
     convolution of each head; the towers before them stay as restored)."""

@@ -232,21 +232,33 @@ def test_checkpointable_makes_every_weight_reach_a_checkpoint(tmp_path):
     assert _same(source, target)
 
 
-def test_checkpointable_reaches_the_feature_pyramid(source):
-    import keras
+def test_checkpoint_keys_are_the_files_keys(source, tmp_path):
     import tensorflow as tf
 
-    def missed(model):  # the model's weights that a checkpoint of it leaves out
-        view = tf.train.TrackableView(model).descendants()
-        reached = {id(v) for v in view if isinstance(v, keras.Variable)}
-        return sorted(v.path for v in model.weights if id(v) not in reached)
+    root = tf.train.Checkpoint(model=detection.checkpointable(source))
+    keys = detection.checkpoint_keys(root)
+    path = root.save(str(tmp_path / "ckpt"))
+    suffix = "/.ATTRIBUTES/VARIABLE_VALUE"
+    in_file = {name.removesuffix(suffix) for name, _ in tf.train.list_variables(path)}
+    assert set(keys) == in_file - {"_CHECKPOINTABLE_OBJECT_GRAPH", "save_counter"}
+    assert keys["model/box_head/prediction_layer/_kernel"] == "box_head/logits_layer/kernel"
+    assert detection.checkpoint_keys(root, "model/classification_head/") == {
+        "prediction_layer/_kernel": "classification_head/logits_layer/kernel",
+        "prediction_layer/bias": "classification_head/logits_layer/bias",
+    }
+    with pytest.raises(TypeError, match="trackable"):
+        detection.checkpoint_keys({"model": source})
 
+
+def test_checkpointable_reaches_the_feature_pyramid(source):
     rebuild = detection._keras_hub().models.RetinaNetObjectDetector.from_config
     fresh = rebuild(source.get_config())
-    assert missed(fresh) == [
-        f"fpn/{k}_conv_P3/{w}" for k in ("lateral", "output") for w in ("bias", "kernel")
+    assert detection.unsaved_weights(fresh) == [
+        f"fpn/{kind}_conv_P3/{weight}"
+        for kind in ("lateral", "output")
+        for weight in ("kernel", "bias")
     ]
-    assert missed(detection.checkpointable(fresh)) == []
+    assert detection.unsaved_weights(detection.checkpointable(fresh)) == []
 
 
 @pytest.mark.slow
