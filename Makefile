@@ -45,6 +45,7 @@ help:
 	@echo "make colab-setup  the setup cell's Colab install, end to end, on Colab's versions; colab-unit: unit tests there"
 	@echo "make grade NB=path  grade an exercise notebook offline (smoke mode): a score per exercise"
 	@echo "make grade-check  grade every solution, exercise edition and mutation (tests/grading_course)"
+	@echo "make nbgrader-check  nbgrader generate_assignment + autograde beside make grade (tests/nbgrader)"
 	@echo "make editions  regenerate the exercise editions (course*/week*/exercises/) from the solutions"
 	@echo "make unit   unit tests only   make unit-fast  without those marked slow (seconds each)"
 	@echo "make conventions  the notebook conventions (tests/nblint.py), seconds   make lint  ruff"
@@ -93,6 +94,15 @@ conventions: $(STAMP)
 # own exercise only (tests/grading_course; minutes, so outside make test).
 grade-check: $(STAMP)
 	$(SMOKE) $(PY) -m pytest -n $(WORKERS) --durations=10 tests/grading_course
+
+# nbgrader for real beside our grader: generate_assignment and autograde of three assignments in
+# a throwaway course (build/nbgrader-check), smoke mode, offline; the gradebook's scores must
+# equal make grade's but for the known differences (tests/nbgrader). nbgrader installs into
+# .venv (the `nbgrader` extra) without changing any of our pins.
+.PHONY: nbgrader-check
+nbgrader-check: $(STAMP)
+	@$(PY) -c "import nbgrader" 2>/dev/null || $(PY) -m pip install --quiet -e ".[nbgrader]"
+	TFAT_NBGRADER_CHECK=1 $(SMOKE) $(PY) -m pytest -v --durations=5 tests/nbgrader
 
 outputs: $(STAMP)
 	TFAT_MODE=smoke MATPLOTLIBRC=$(CURDIR)/tests/matplotlibrc TF_CPP_MIN_LOG_LEVEL=2 tests/offline.sh \
