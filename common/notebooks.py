@@ -197,12 +197,12 @@ _NATIVE_LOG = re.compile(
 
 def clean(nb):
     """Strip run-specific data in place and return ``nb``: keep the kernel spec and the
-    language name, cell ``tags`` only, no timing or widget state, and no native TensorFlow
-    log lines in stderr outputs (an emptied stderr output is removed)."""
+    language name, cell ``tags`` and ``nbgrader`` only, no timing or widget state, and no
+    native TensorFlow log lines in stderr outputs (an emptied stderr output is removed)."""
     nb.metadata = {"kernelspec": dict(KERNEL), "language_info": {"name": "python"}}
     for cell in nb.cells:
-        tags = cell.get("metadata", {}).get("tags")
-        cell.metadata = {"tags": tags} if tags else {}
+        meta = {k: cell.get("metadata", {}).get(k) for k in ("tags", "nbgrader")}
+        cell.metadata = {k: v for k, v in meta.items() if v}
         kept = []
         for output in cell.get("outputs", []):
             if "metadata" in output:
