@@ -276,12 +276,15 @@ def _settings_cell(nb):
     "settings-in-settings-cell",
     "Settings live in the settings cell (cell 2): `env.pick(...)` is called there only, and "
     "an UPPER_CASE setting made there is not set again in another cell (each setting once, "
-    "where the dry run caps it).",
+    "where the dry run caps it); an exercise that asks the learner for a setting sets it in "
+    "its solution cell.",
 )
 def _settings_in_settings_cell(nb):
     cell = nb.settings
     settings = {name for name, _ in assigned_names(cell.tree)} if cell else set()
     for other in nb.after_settings:
+        if "### BEGIN SOLUTION" in other.source:
+            continue
         for call in calls(other.tree):
             if is_pick(call):
                 yield other.index, line(call)

@@ -38,11 +38,6 @@ def test_every_notebook_in_the_repository_is_a_course_notebook():
     assert everywhere == set(NOTEBOOKS) | exercise_editions and len(NOTEBOOKS) >= 50
 
 
-def test_setup_cell_is_short():
-    code = [line for line in SETUP_CELL.splitlines() if line and not line.startswith("#")]
-    assert len(code) <= 12, f"{len(code)} lines: keep the logic in common.colab"
-
-
 def test_every_check_has_a_name_and_a_rule():
     names = [c.name for c in nblint.CHECKS]
     assert len(names) == len(set(names)) >= 15
