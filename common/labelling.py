@@ -73,6 +73,7 @@ class BoxLabels:
         ]
         self.history: list[tuple[int, np.ndarray | None]] = []  # (image, box before) per change
         self.rectangles: list = []  # one matplotlib Rectangle per image (the box drawn)
+        self.names = [f"image {i}" for i in range(n)]  # the panels' titles
         self.figure = None
         self._drag = None  # (image, x, y) of the press, in the image's data coordinates
 
@@ -214,7 +215,7 @@ class BoxLabels:
             visible=box is not None, linestyle="-" if yours else "--",
             edgecolor=_COLOURS["yours" if yours else "given"],
         )  # fmt: skip
-        ax.set_title(f"image {index}: {state}", fontsize=10)
+        ax.set_title(f"{self.names[index]}: {state}", fontsize=10)
         self.figure.canvas.draw_idle()
 
 
@@ -228,7 +229,7 @@ def _same(box, given) -> bool:
     return not np.isnan(given).any() and np.allclose(box, given, atol=1e-6)
 
 
-def label_boxes(images, boxes=None, *, title: str = INSTRUCTIONS) -> BoxLabels:
+def label_boxes(images, boxes=None, *, names=None, title: str = INSTRUCTIONS) -> BoxLabels:
     """Show ``images`` (up to three a row) and let the learner drag one box on each.
 
     In a Jupyter kernel with ``ipympl`` the figure is an interactive widget, shown here (other
@@ -241,6 +242,7 @@ def label_boxes(images, boxes=None, *, title: str = INSTRUCTIONS) -> BoxLabels:
         images: 1 to 8 images, each ``(H, W)`` or ``(H, W, 3)``.
         boxes: ``(N, 4)`` normalised ``yxyx`` boxes to start with (NaN rows: none), shown
             dashed; a drag replaces one.
+        names: one short name per image for the panel titles (default ``image 0``, ...).
 
     Returns:
         a :class:`BoxLabels`; read ``labels.array(...)`` in a later cell.
@@ -249,6 +251,10 @@ def label_boxes(images, boxes=None, *, title: str = INSTRUCTIONS) -> BoxLabels:
     n = len(labels.images)
     if n > 8:
         raise ValueError(f"label at most 8 images at a time, got {n}")
+    if names is not None:
+        if isinstance(names, str) or len(names) != n:
+            raise ValueError(f"names must hold one name per image ({n}), got {names!r}")
+        labels.names = [str(name) for name in names]
     cols = 2 if n == 4 else min(n, 3)
     rows = -(-n // cols)
     size = (max(3.2 * cols, 6.0), 3.0 * rows + 0.8)
@@ -314,6 +320,7 @@ def _figure(size):
     canvas.mpl_connect("draw_event", lambda _: setattr(canvas, "_force_full", True))
     canvas.toolbar_visible = False  # no pan or zoom: a drag draws a box
     canvas.header_visible = canvas.footer_visible = canvas.resizable = False
+    canvas._figure_label = "(a still image: run the cell to draw boxes)"  # the saved output's
     return fig, canvas
 
 

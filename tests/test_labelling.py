@@ -143,9 +143,23 @@ def test_layout_rows_and_title_fit():
         plt.close(fig)
 
 
-def test_bad_boxes_are_rejected():
+def test_bad_boxes_and_names_are_rejected():
     with pytest.raises(ValueError, match="boxes must have shape"):
         labelling.BoxLabels([np.zeros((4, 4))], boxes=np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="one name per image"):
+        labelling.label_boxes([np.zeros((4, 4))] * 2, names=["a"])
+
+
+def test_names_title_the_panels(capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = labelling.label_boxes([np.zeros((4, 4))] * 2, names=["photo 0", "test frame 0"])
+    assert [ax.get_title() for ax in labels.figure.axes] == [
+        "photo 0: no box yet", "test frame 0: no box yet"]  # fmt: skip
+    plt.close(labels.figure)
 
 
 def test_enable_widgets_outside_colab_only_looks(monkeypatch):
