@@ -170,9 +170,19 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
             "detection_model.backbone.trainable = True",
         ),
         (
-            "restore",
-            "box_head.set_weights(coco_model.box_head.get_weights())",
-            "box_head.set_weights(detection_model.box_head.get_weights())",
+            "tmp_box_predictor_checkpoint",
+            "prediction_layer=box_head.prediction_layer)",
+            "prediction_layer=class_head.prediction_layer)",
+        ),
+        (  # restores the class head too (smoke mode: same shape, so no error)
+            "tmp_model_checkpoint",
+            "classification_head=tmp_class_tower_checkpoint)",
+            "classification_head=detection_model.classification_head)",
+        ),
+        (  # the course's warning: with an extension, no error, and nothing restored
+            "checkpoint",
+            'os.path.join(checkpoint_dir, "ckpt-1")',
+            'os.path.join(checkpoint_dir, "ckpt-1.index")',
         ),
         (
             "dummy image",
@@ -194,6 +204,13 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
             "detect",
             "detections = detection_model.decode_predictions(prediction_dict, preprocessed_image)",
             "detections = prediction_dict",
+            "crash",
+        ),
+        (  # boxes normalised as the course's were: keras-hub's are pixels of the input
+            "detect",
+            "detections = detection_model.decode_predictions(prediction_dict, preprocessed_image)",
+            "detections = detection_model.decode_predictions(prediction_dict, preprocessed_image)\n"
+            '    detections["boxes"] = detections["boxes"] / IMAGE_SIZE',
         ),
     ],
     "C3_W4_Assignment_cats_dogs_saliency.ipynb": [
