@@ -34,7 +34,7 @@ STACK ?= ours
 DRY_PY := $(if $(filter colab,$(STACK)),$(COLAB_PY),$(PY))
 DRY_DEPS := $(if $(filter colab,$(STACK)),colab-setup,$(STAMP))
 
-.PHONY: help setup lab run test unit unit-fast conventions outputs dryrun grade grade-check editions colab-env colab-setup colab-unit bench lint clean
+.PHONY: help setup lab run test unit unit-fast conventions outputs dryrun grade grade-check editions colab-env colab-setup colab-unit bench lint clean browser
 
 help:
 	@echo "make run    execute every notebook (or NB=path) in smoke mode, one line each"
@@ -50,6 +50,7 @@ help:
 	@echo "make unit   unit tests only   make unit-fast  without those marked slow (seconds each)"
 	@echo "make conventions  the notebook conventions (tests/nblint.py), seconds   make lint  ruff"
 	@echo "make bench  timing ratios (benchmarks/)"
+	@echo "make browser  JupyterLab driven in headless Chromium (tests/browser); screenshots in build/browser/"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,8 +61,10 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # Jupyter refuses to start as root (the usual user in containers) unless told it may.
+# etc/jupyter: JupyterLab's page config without the news and update pop-up (no news fetched).
+LAB_CONFIG := JUPYTER_CONFIG_PATH=$(CURDIR)/etc/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(LAB_CONFIG) $(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 run: $(STAMP)
 	@mkdir -p build
@@ -72,17 +75,17 @@ test: $(STAMP)
 	@mkdir -p build && rm -f build/network.log
 	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) \
 	  --dist loadscope $(NBVAL) --durations=15 \
-	  $(if $(NB),tests/test_notebook_conventions.py $(NB),tests --ignore=tests/grading_course $(wildcard course*/week*/*.ipynb))
+	  $(if $(NB),tests/test_notebook_conventions.py $(NB),tests --ignore=tests/grading_course --ignore=tests/browser $(wildcard course*/week*/*.ipynb))
 
 unit: $(STAMP)
 	@mkdir -p build && rm -f build/network.log
 	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) tests \
-	  --ignore=tests/grading_course
+	  --ignore=tests/grading_course --ignore=tests/browser
 
 unit-fast: $(STAMP)
 	@mkdir -p build && rm -f build/network.log
 	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log $(SMOKE) $(PY) -m pytest -n $(WORKERS) tests \
-	  --ignore=tests/grading_course -m "not slow"
+	  --ignore=tests/grading_course --ignore=tests/browser -m "not slow"
 
 # The notebook conventions of CONTRIBUTING.md, one named check each (tests/nblint.py): a
 # `path: check: rule` line per violation, then the checks' own tests. Seconds; CI's first step.
@@ -112,14 +115,14 @@ outputs: $(STAMP)
 # local cache of a previous full-mode run: the network stays off). TIMEOUT: seconds a cell may
 # run; LIMIT: seconds for the whole run; ASSIGNMENT: which assignment it is (C2_W1, ...).
 # The grader exits 0 (pass), 1 (below the pass mark) or 3 (refused); make itself then exits 2,
-# so the line printed last says which it was.
+# so the line printed last says which it was. One grade has both cores (grade-check: one each).
 MODE ?= smoke
 TIMEOUT ?= 300
 LIMIT ?= 1200
 ASSIGNMENT ?=
 grade: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make grade NB=path/to/notebook.ipynb [TIMEOUT=300] [LIMIT=1200] [ASSIGNMENT=C2_W1]"; exit 2; }
-	@$(subst TFAT_MODE=smoke,TFAT_MODE=$(MODE),$(SMOKE)) $(PY) -m common.grading grade "$(NB)" \
+	@$(subst TFAT_MODE=smoke,TFAT_MODE=$(MODE),$(subst _THREADS=1,_THREADS=2,$(SMOKE))) $(PY) -m common.grading grade "$(NB)" \
 	  --timeout "$(TIMEOUT)" --limit "$(LIMIT)" $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)"); \
 	  status=$$?; case $$status in 0) ;; 1) echo "make grade: below the pass mark (grader exit status 1)";; \
 	  3) echo "make grade: refused, nothing was graded (grader exit status 3)";; \
@@ -159,7 +162,7 @@ colab-setup: $(COLAB_STAMP)
 # not the copy that colab-setup installed from a clone of HEAD.
 colab-unit: colab-setup
 	@rm -f build/network.log
-	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log PYTHONPATH=$(CURDIR) $(SMOKE) $(COLAB_PY) -m pytest -n $(WORKERS) tests --ignore=tests/grading_course
+	TFAT_NETWORK_LOG=$(CURDIR)/build/network.log PYTHONPATH=$(CURDIR) $(SMOKE) $(COLAB_PY) -m pytest -n $(WORKERS) tests --ignore=tests/grading_course --ignore=tests/browser
 
 bench: $(STAMP)
 	@ls benchmarks/*.py >/dev/null 2>&1 || { echo "no benchmarks yet"; exit 0; }; \
@@ -172,3 +175,19 @@ lint: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache
+
+# The notebooks in a real browser (tests/browser): JupyterLab in smoke mode on a free loopback
+# port with a token, offline (tests/offline.sh: Chromium shares its loopback-only network),
+# driven in headless Chromium by Playwright; a screenshot of each step in build/browser/.
+# Chromium is the system's: installed here with apt-get when missing and run as root (CI);
+# Playwright downloads no browser. TFAT_CHROMIUM=/path picks another Chromium or Chrome.
+browser: $(STAMP)
+	@$(PY) -c "import playwright" 2>/dev/null || $(PY) -m pip install --quiet -e ".[browser]"
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || test -n "$$TFAT_CHROMIUM" || \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "make browser: Chromium could not start: none is installed. Install it" \
+	    "(sudo apt-get install chromium), or name one: make browser TFAT_CHROMIUM=/path/to/chromium"; exit 2; fi
+	@mkdir -p build/browser && rm -rf build/browser/*.png build/browser/*.log build/browser/work
+	TFAT_NETWORK_LOG=$(CURDIR)/build/browser/network.log $(SMOKE) timeout -k 30 900 \
+	  $(PY) -m pytest -p no:cacheprovider -v --durations=5 tests/browser
