@@ -141,6 +141,7 @@ def test_label_by_mouse_then_train(page, jupyter):
     nb.run(read_back)
     boxes = read_boxes(nb.output_text(read_back))
     first = {k: dict(v) for k, v in drags.items()}
+    first["read_back"] = boxes.tolist()
     np.testing.assert_allclose(boxes[0], drags[0]["expected"], atol=tol[0] + 5e-4)
     np.testing.assert_allclose(boxes[1], drags[1]["expected"], atol=tol[1] + 5e-4)
     assert boxes[1][0] == 0 and boxes[1][1] == 0, "a drag from outside starts at the edge"
