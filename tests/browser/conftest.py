@@ -129,7 +129,10 @@ def jupyter(tmp_path_factory):
         )  # fmt: skip
     server = Server(f"http://127.0.0.1:{port}", token, log)
     try:
-        wait_for_lab(server.url, token, process, log)
+        try:
+            wait_for_lab(server.url, token, process, log)
+        except RuntimeError as err:
+            pytest.fail(str(err), pytrace=False)
         yield server
     finally:
         stop(process)
@@ -141,10 +144,14 @@ def browser():
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
-        pytest.fail("Playwright is missing: pip install -e '.[browser]' (make browser does)")
+        pytest.fail(
+            "Playwright is missing: pip install -e '.[browser]' (make browser does)", pytrace=False
+        )
     path = chromium_path()
     if not path or not Path(path).exists():
-        pytest.fail(f"Chromium could not start: no chromium binary found; {INSTALL_CHROMIUM}")
+        pytest.fail(
+            f"Chromium could not start: no chromium found; {INSTALL_CHROMIUM}", pytrace=False
+        )
     args = ["--disable-dev-shm-usage", "--disable-gpu"]
     if os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
@@ -152,7 +159,9 @@ def browser():
         try:
             chromium = playwright.chromium.launch(executable_path=path, headless=True, args=args)
         except Error as err:
-            pytest.fail(f"Chromium could not start ({path}): {err}\n{INSTALL_CHROMIUM}")
+            pytest.fail(
+                f"Chromium could not start ({path}): {err}\n{INSTALL_CHROMIUM}", pytrace=False
+            )
         yield chromium
         chromium.close()
 
