@@ -56,14 +56,14 @@ def test_describe_rejects_non_strategies():
 def test_logical_cpus_give_a_mirrored_strategy_that_all_reduces():
     code = """
 import tensorflow as tf
-from common import strategy as S
-s = S.get_strategy(logical_cpus=2)
+from common import strategy
+s = strategy.get_strategy(logical_cpus=2)
 ids = s.run(lambda: tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group + 1, tf.float32))
 total = s.reduce(tf.distribute.ReduceOp.SUM, ids, axis=None)
 print(type(s).__name__, s.num_replicas_in_sync, float(total))
-print(S.describe(s))
+print(strategy.describe(s))
 try:
-    S.get_strategy(logical_cpus=3)
+    strategy.get_strategy(logical_cpus=3)
 except RuntimeError as err:
     print("late:", err)
 """
@@ -110,7 +110,7 @@ def test_tpu_branch_falls_through_when_no_tpu_answers():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    code = "from common import strategy as S; print(S.describe(S.get_strategy()))"
+    code = "from common import strategy; print(strategy.describe(strategy.get_strategy()))"
     proc = run_python(code, env={"COLAB_TPU_ADDR": f"127.0.0.1:{port}"}, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "TPU not usable" in proc.stdout and "falling back" in proc.stdout
@@ -119,12 +119,12 @@ def test_tpu_branch_falls_through_when_no_tpu_answers():
 
 WORKER = """
 import json, tensorflow as tf
-from common import strategy as S
-s = S.get_strategy()
+from common import strategy
+s = strategy.get_strategy()
 rid = lambda: tf.cast(tf.distribute.get_replica_context().replica_id_in_sync_group + 1, tf.float32)
 total = s.reduce(tf.distribute.ReduceOp.SUM, s.run(rid), axis=None)
-print(json.dumps({"name": S.describe(s).split(":")[0], "replicas": s.num_replicas_in_sync,
-                  "total": float(total), "describe": S.describe(s)}))
+print(json.dumps({"name": strategy.describe(s).split(":")[0], "replicas": s.num_replicas_in_sync,
+                  "total": float(total), "describe": strategy.describe(s)}))
 """
 
 

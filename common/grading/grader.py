@@ -433,7 +433,10 @@ class _Run:
 
     def _start(self, index: int) -> bool:
         """A fresh kernel, with the steps before ``index`` replayed on the reference code."""
-        self.kernel = _Kernel(self.folder)
+        try:
+            self.kernel = _Kernel(self.folder)
+        except RuntimeError:  # "Kernel died before replying to kernel_info": a loaded machine
+            self.kernel = _Kernel(self.folder)
         for step in self.steps[:index]:
             if step.kind == "check":
                 continue
