@@ -54,6 +54,8 @@ def small_detector(image_size: int = 32, num_classes: int = 1):
     [0, 1]. Both prediction layers are initialised as in the RetinaNet paper (box bias 0,
     class bias ``-log((1 - 0.01) / 0.01)``); keras-hub 0.32 puts that prior on the box
     head instead, which makes a random-init model start with a huge loss.
+
+    Used by: common.detection.
     """
     keras_hub = _keras_hub()
     checks.positive_int("image_size", image_size, minimum=16)
@@ -125,6 +127,8 @@ def pre_nms_top_k(detector, k: int = PRE_NMS_TOP_K):
     it has found ``max_detections`` boxes: about 45 s an image on one CPU core when few
     boxes pass the threshold, against a fraction of a second for 1,000. The detections are
     the same whenever fewer than ``k`` anchors clear the confidence threshold.
+
+    Used by: common.detection.
     """
     checks.positive_int("k", k)
     old = detector.prediction_decoder
@@ -138,7 +142,10 @@ def pre_nms_top_k(detector, k: int = PRE_NMS_TOP_K):
 
 def reinit_layer(layer, *, prior: float | None = None) -> None:
     """Re-initialise a convolution: kernel ~ N(0, 0.01²); bias 0, or
-    ``-log((1 - prior) / prior)`` (so that sigmoid(logit) starts at ``prior``)."""
+    ``-log((1 - prior) / prior)`` (so that sigmoid(logit) starts at ``prior``).
+
+    Used by: common.detection.
+    """
     import keras
 
     if prior is not None and not 0 < prior < 1:
@@ -166,6 +173,8 @@ def load_detector(preset: str = PRESET, *, image_size: int = 640, pretrain_steps
         ValueError: ``preset`` is neither a keras-hub RetinaNet preset, a ``kaggle://`` or
             ``hf://`` handle, nor a local folder.
         RuntimeError: full mode, offline, preset not cached.
+
+    Used by: C3_W2_Assignment_zombie_detection and C3_W2_Lab_3_few_shot_detection.
     """
     checks.positive_int("image_size", image_size, minimum=16)
     checks.positive_int("pretrain_steps", pretrain_steps)
@@ -200,6 +209,8 @@ def coco_architecture():
     torchvision's RetinaNet: a ResNet50 (v1, bottleneck blocks) encoder, a feature pyramid
     P3-P7 (P6 from C5), 91 class ids, ImageNet-normalising 800x800 image converter. It has
     the preset's 34,121,239 parameters (tested against the preset's metadata).
+
+    Used by: common.detection.
     """
     keras_hub = _keras_hub()
     encoder = keras_hub.models.ResNetBackbone(
@@ -228,6 +239,8 @@ def pretrain(detector, *, steps: int = 120, batch_size: int = 32, learning_rate=
 
     Returns:
         the loss of each step (list of floats).
+
+    Used by: common.detection.
     """
     import keras
 
@@ -264,6 +277,8 @@ def few_shot_detector(source, num_classes: int = 1):
     only the parts to keep (:func:`_all_but_class_logits`) are restored from it with
     ``expect_partial()``; both models are first made :func:`checkpointable`. The tested twin
     of C3 W2 Lab 3's restore and of the zombie assignment's exercises 6.1-6.3.
+
+    Used by: C3_W2_Assignment_zombie_detection and C3_W2_Lab_3_few_shot_detection.
     """
     import tensorflow as tf
 
@@ -318,6 +333,8 @@ def checkpointable(model):
     attribute name, so that ``model/box_head/conv_layers/0/...`` is saved and restored.
     Used before the partial restore of the zombie assignment (C3 W2) and by
     :func:`few_shot_detector`.
+
+    Used by: C3_W2_Assignment_zombie_detection.
     """
     import keras
     import tensorflow as tf
@@ -351,6 +368,8 @@ def checkpoint_keys(trackable, prefix: str = "") -> dict:
     Raises:
         TypeError: ``trackable`` is not a TensorFlow ``Trackable`` (a model, a layer, a
             ``tf.train.Checkpoint``).
+
+    Used by: C3_W2_Assignment_zombie_detection.
     """
     keys = _checkpoint_variables(trackable)
     return {key[len(prefix) :]: v.path for key, v in keys.items() if key.startswith(prefix)}
@@ -359,7 +378,10 @@ def checkpoint_keys(trackable, prefix: str = "") -> dict:
 def unsaved_weights(model) -> list:
     """The paths of ``model``'s weights that ``tf.train.Checkpoint(model=model)`` would leave
     out: before :func:`checkpointable`, those of the sublayers Keras 3 holds in lists and
-    dicts. Shown in the zombie assignment (C3 W2)."""
+    dicts. Shown in the zombie assignment (C3 W2).
+
+    Used by: C3_W2_Assignment_zombie_detection.
+    """
     saved = {id(v) for v in _checkpoint_variables(model).values()}
     return [w.path for w in model.weights if id(w) not in saved]
 
@@ -389,7 +411,10 @@ def _checkpoint_variables(trackable) -> dict:
 
 def head_variables(detector) -> list:
     """The variables the course fine-tunes: the box and class *prediction* layers (the last
-    convolution of each head; the towers before them stay as restored)."""
+    convolution of each head; the towers before them stay as restored).
+
+    Used by: C3_W2_Assignment_zombie_detection and C3_W2_Lab_3_few_shot_detection.
+    """
     return [
         *detector.box_head.prediction_layer.trainable_variables,
         *detector.classification_head.prediction_layer.trainable_variables,
@@ -412,26 +437,31 @@ def prepare(images, boxes, size: int, *, class_id: int = 0):
     Returns:
         ``(x, y)``: float32 ``(N, size, size, 3)`` pixel values in [0, 255], and
         ``{"boxes": float32 (N, 1, 4) pixel yxyx, "labels": float32 (N, 1)}``.
+
+    Used by: C3_W2_Lab_3_few_shot_detection.
     """
-    from common import boxes as B
+    from common.boxes import to_pixels, validate
 
     images = checks.image_list(images)
     checks.positive_int("size", size, minimum=16)
     checks.positive_int("class_id", class_id, minimum=0)
-    b = B.validate(boxes)
+    b = validate(boxes)
     if len(b) != len(images):
         raise ValueError(f"boxes has {len(b)} rows for {len(images)} images (one box each)")
     if b.min() < 0 or b.max() > 1:
         raise ValueError("boxes must be normalised to [0, 1] ([ymin, xmin, ymax, xmax])")
     x = resize_images(images, size)
-    pixel = B.to_pixels(b, size, size).astype("float32")[:, None, :]
+    pixel = to_pixels(b, size, size).astype("float32")[:, None, :]
     return x, {"boxes": pixel, "labels": np.full((len(b), 1), class_id, "float32")}
 
 
 def resize_images(images, size: int) -> np.ndarray:
     """N images ``(H_i, W_i)`` or ``(H_i, W_i, 1 or 3)`` -> float32 ``(N, size, size, 3)``
     pixel values (bilinear resize to the square, aspect ratio not kept, as the course's
-    640×640 resizer does; grey images repeated to RGB)."""
+    640×640 resizer does; grey images repeated to RGB).
+
+    Used by: C3_W2_Assignment_zombie_detection.
+    """
     import tensorflow as tf
 
     images = checks.image_list(images)
@@ -446,7 +476,10 @@ def resize_images(images, size: int) -> np.ndarray:
 def detection_loss(detector, images, targets, *, training: bool = False):
     """The detector's loss on a batch: focal loss on the class logits plus Huber loss on
     the box deltas of the anchors matched to ``targets`` (keras-hub's ``compute_loss``).
-    ``images`` are raw pixels, preprocessed here with ``detector.preprocessor``."""
+    ``images`` are raw pixels, preprocessed here with ``detector.preprocessor``.
+
+    Used by: C3_W2_Assignment_zombie_detection and C3_W2_Lab_3_few_shot_detection.
+    """
     x = _preprocess(detector, images)
     y_pred = detector(x, training=training)
     return detector.compute_loss(x=x, y=targets, y_pred=y_pred, sample_weight=None)
@@ -454,7 +487,10 @@ def detection_loss(detector, images, targets, *, training: bool = False):
 
 def make_train_step(detector, optimizer, variables):
     """A ``tf.function`` ``train_step(images, targets) -> loss`` that updates only
-    ``variables`` (the loss is the one before the update)."""
+    ``variables`` (the loss is the one before the update).
+
+    Used by: common.detection.
+    """
     import tensorflow as tf
 
     variables = list(variables)
@@ -486,6 +522,8 @@ def detect(detector, images) -> dict:
         ``{"boxes": (N, K, 4) normalised yxyx, "scores": (N, K), "classes": (N, K) int,
         "num_detections": (N,)}``, best score first; rows past ``num_detections`` hold
         zero boxes, score 0 and class -1 (K = the decoder's ``max_detections``).
+
+    Used by: C3_W2_Assignment_zombie_detection and C3_W2_Lab_3_few_shot_detection.
     """
     x = _preprocess(detector, np.asarray(images, "float32"))
     out = detector.decode_predictions(detector(x, training=False), x)
@@ -503,16 +541,19 @@ def detect(detector, images) -> dict:
 
 def top_detection_iou(detections: dict, true_boxes) -> np.ndarray:
     """IoU of each image's best-scoring detection with its true box ``(N, 4)`` normalised
-    ``yxyx``; 0 for an image without detections. Returns float64 ``(N,)``."""
-    from common import boxes as B
+    ``yxyx``; 0 for an image without detections. Returns float64 ``(N,)``.
 
-    truth = B.validate(true_boxes, "true_boxes")
+    Used by: C3_W2_Assignment_zombie_detection and C3_W2_Lab_3_few_shot_detection.
+    """
+    from common.boxes import iou, validate
+
+    truth = validate(true_boxes, "true_boxes")
     if len(truth) != len(detections["num_detections"]):
         raise ValueError(
             f"true_boxes has {len(truth)} rows for {len(detections['num_detections'])} images"
         )
     return np.array([
-        B.iou(detections["boxes"][i, 0], truth[i])[0, 0] if n > 0 else 0.0
+        iou(detections["boxes"][i, 0], truth[i])[0, 0] if n > 0 else 0.0
         for i, n in enumerate(detections["num_detections"])
     ])  # fmt: skip
 

@@ -38,6 +38,8 @@ def box_from_drag(x0, y0, x1, y1, height, width) -> np.ndarray:
     Raises:
         ValueError: a non-finite point, a non-positive ``height``/``width``, or a drag
             that encloses no area (a click).
+
+    Used by: common.labelling.
     """
     h, w = checks.positive_number("height", height), checks.positive_number("width", width)
     points = np.array([x0, y0, x1, y1], dtype=np.float64)
@@ -56,6 +58,8 @@ class BoxLabels:
 
     ``boxes`` (``(N, 4)`` normalised ``yxyx``, a NaN row for "none") are the boxes shown to
     start with; a drag replaces one, :meth:`undo` takes the last change back.
+
+    Used by: common.labelling.
     """
 
     def __init__(self, images, boxes=None):
@@ -246,6 +250,8 @@ def label_boxes(images, boxes=None, *, names=None, title: str = INSTRUCTIONS) ->
 
     Returns:
         a :class:`BoxLabels`; read ``labels.array(...)`` in a later cell.
+
+    Used by: C3_W2_Assignment_zombie_detection and C3_W2_Lab_3_few_shot_detection.
     """
     labels = BoxLabels(images, boxes)
     n = len(labels.images)
@@ -348,6 +354,8 @@ def enable_widgets() -> bool:
     On Colab (which does not ship ipympl) it installs ipympl when missing and turns on
     Colab's custom widget manager, which third-party widgets need
     (``google.colab.output.enable_custom_widget_manager()``). Elsewhere it only looks.
+
+    Used by: C3_W2_Lab_3_few_shot_detection.
     """
     import importlib
     import importlib.util

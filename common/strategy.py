@@ -28,6 +28,8 @@ def tf_config_workers() -> list[str]:
 
     Raises:
         ValueError: ``TF_CONFIG`` is not JSON or has no usable ``cluster``.
+
+    Used by: common.strategy.
     """
     raw = os.environ.get("TF_CONFIG", "").strip()
     if not raw:
@@ -48,6 +50,8 @@ def configure_logical_cpus(n: int) -> list:
     Must run before TensorFlow initialises its runtime (before the first op or device
     query of the process). If the runtime is already initialised with at least ``n``
     logical CPUs this is a no-op; with fewer it raises ``RuntimeError`` saying to restart.
+
+    Used by: common.strategy.
     """
     checks.positive_int("logical_cpus", n)
     import tensorflow as tf
@@ -82,6 +86,8 @@ def mirrored_devices(logical_cpus: int | None = None) -> list[str] | None:
     :func:`configure_logical_cpus`: the process's first TensorFlow call) and their names
     are returned, e.g. ``["/device:CPU:0", "/device:CPU:1"]``: smoke mode's stand-in for
     several GPUs, on any machine.
+
+    Used by: C2_W4_Assignment_distributed_custom_training, C2_W4_Lab_1_mirrored_strategy and 1 more.
     """
     checks.positive_int("logical_cpus", logical_cpus, allow_none=True)
     if logical_cpus is None:
@@ -121,6 +127,8 @@ def get_strategy(logical_cpus: int | None = None):
         logical_cpus: if given, split the CPU into this many logical devices and mirror
             over them (must be the process's first TensorFlow call; see
             :func:`configure_logical_cpus`). Ignored when ``TF_CONFIG`` names workers.
+
+    Used by: C2_W4_Lab_3_tpu_strategy, C2_W4_Lab_4_one_device_strategy and 1 more.
     """
     checks.positive_int("logical_cpus", logical_cpus, allow_none=True)
     workers = tf_config_workers()
@@ -145,7 +153,10 @@ def get_strategy(logical_cpus: int | None = None):
 
 
 def describe(strategy) -> str:
-    """One line: the strategy's class, its number of replicas and their devices."""
+    """One line: the strategy's class, its number of replicas and their devices.
+
+    Used by: C2_W4_Assignment_distributed_custom_training, C2_W4_Lab_1_mirrored_strategy and 4 more.
+    """
     import tensorflow as tf
 
     if not isinstance(strategy, tf.distribute.Strategy):
@@ -178,7 +189,10 @@ def _gpu_count() -> int:
 
 
 def free_ports(n: int) -> list[int]:
-    """``n`` distinct TCP ports on localhost that were free a moment ago."""
+    """``n`` distinct TCP ports on localhost that were free a moment ago.
+
+    Used by: common.strategy.
+    """
     checks.positive_int("n", n)
     socks = [socket.socket() for _ in range(n)]
     try:
@@ -199,6 +213,8 @@ def worker_gpus(n: int, gpus: int) -> list[dict[str, str]]:
 
     Returns:
         one dict of environment variables per worker.
+
+    Used by: common.strategy.
     """
     checks.positive_int("gpus", gpus, minimum=0)
     grow = {"TF_FORCE_GPU_ALLOW_GROWTH": "true"}
@@ -235,6 +251,8 @@ def start_workers(argv, n: int = 2, *, env=None, cwd=None, outputs=None):
 
     Yields:
         list of ``subprocess.Popen``, by worker index.
+
+    Used by: C2_W4_Lab_5_multi_worker.
     """
     import subprocess
 
@@ -283,6 +301,8 @@ def launch_workers(argv, n: int = 2, *, env=None, timeout: float = 300, cwd=None
     Returns:
         list of ``subprocess.CompletedProcess`` (``returncode``, ``stdout``, ``stderr``
         as text), by worker index. A killed worker has a negative ``returncode``.
+
+    Used by: C2_W4_Lab_5_multi_worker.
     """
     import subprocess
     import tempfile

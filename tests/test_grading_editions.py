@@ -181,12 +181,12 @@ def test_cells_are_matched_by_id_place_and_likeness(solved):
 
 @pytest.mark.slow
 def test_solution_scores_full_marks_and_edition_scores_zero(solved, tmp_path):
-    scores = grader.grade(solved, solution=solved)
+    scores = grader.grade(solved, assignment=solved).scores
     assert _points(scores) == dict.fromkeys(EXERCISES, 1)
-    errors = []
-    scores = grader.grade(_write(tmp_path, _edition(solved)), solution=solved, errors=errors)
+    grade = grader.grade(_write(tmp_path, _edition(solved)), assignment=solved)
+    scores = grade.scores
     assert [(s.points, s.note) for s in scores] == [(0, "not implemented")] * 3
-    assert errors == []  # each exercise runs on the reference code after its check
+    assert grade.crashes == []  # each exercise runs on the reference code after its check
     text, ok = report.table(scores)
     assert not ok and "0/3" in text
 
@@ -199,7 +199,7 @@ def test_a_wrong_answer_costs_its_own_exercise_and_says_what_is_wrong(solved, tm
             cell["source"] = editions.source(cell).replace("return 2 * x", "return 3 * x")
         if 'grading.exercise("double")' in editions.source(cell):
             cell["source"] = "with grading.exercise('double') as check:\n    check.true('x', 1, '')"
-    scores = grader.grade(_write(tmp_path, nb), solution=solved)
+    scores = grader.grade(_write(tmp_path, nb), assignment=solved).scores
     assert [s.points for s in scores] == [0, 1, 1]  # the learner's loosened check is not used
     assert scores[0].failed == ["double of [1, 2]", "exact on [3]"]
     assert scores[0].messages[0] == (
@@ -228,7 +228,7 @@ def test_tricks_leave_the_grade_unchanged(solved, tmp_path):
         if "def double" in editions.source(cell):
             cell["source"] = patch + helper + forged + editions.source(cell)
     nb["cells"].append({"cell_type": "code", "metadata": {}, "source": forged, "outputs": []})
-    grade = grader.grade_notebook(_write(tmp_path, nb), assignment=solved)
+    grade = grader.grade(_write(tmp_path, nb), assignment=solved)
     assert _points(grade.scores) == {"double": 0, "quadruple": 0, "EPOCHS": 0}
     assert grade.scores[0].failed == ["double of [1, 2]", "exact on [3]"]
     assert any("redefines exact" in c for c in grade.scores[0].cells)
@@ -244,7 +244,7 @@ def test_an_endless_loop_times_out_its_own_exercise_only(solved, tmp_path):
             cell["source"] = editions.source(cell).replace(
                 "return double(double(x))", "while True:\n        pass"
             )
-    scores = grader.grade(_write(tmp_path, nb), solution=solved, timeout=10)
+    scores = grader.grade(_write(tmp_path, nb), assignment=solved, timeout=10).scores
     assert _points(scores) == {"double": 1, "quadruple": 0, "EPOCHS": 1}
     assert scores[1].note == "timed out after 10 s"
 
@@ -254,7 +254,7 @@ def test_a_dead_kernel_costs_its_own_exercise_only(solved, tmp_path):
     nb = _answer(_edition(solved), "double", "import os\n    os._exit(1)")
     _answer(nb, "quadruple", "return double(double(x))")
     _answer(nb, "EPOCHS", "EPOCHS = 5")
-    scores = grader.grade(_write(tmp_path, nb), solution=solved, timeout=60)
+    scores = grader.grade(_write(tmp_path, nb), assignment=solved, timeout=60).scores
     assert _points(scores) == {"double": 0, "quadruple": 1, "EPOCHS": 1}
     assert scores[0].note == "the kernel died"
 
@@ -265,7 +265,7 @@ def test_the_run_limit_reports_what_was_not_graded(solved, tmp_path):
     for cell in nb["cells"]:
         if "double(double(x))" in editions.source(cell):
             cell["source"] = "import time\ntime.sleep(30)\n" + editions.source(cell)
-    scores = grader.grade(_write(tmp_path, nb), solution=solved, timeout=60, limit=12)
+    scores = grader.grade(_write(tmp_path, nb), assignment=solved, timeout=60, limit=12).scores
     assert scores[0].points == 1
     assert [s.note for s in scores[1:]] == ["not graded: the run's limit of 12 s was reached"] * 2
 
@@ -277,7 +277,7 @@ def test_crash_notes_name_the_learners_own_cells(solved, tmp_path):
     _answer(nb, "quadruple", "return double(double(x)) + undefined_name")
     _answer(nb, "EPOCHS", "EPOCHS = 5 // undefined_setting")
     index = next(i for i, c in enumerate(nb["cells"]) if "undefined_setting" in editions.source(c))
-    scores = grader.grade(_write(tmp_path, nb), solution=solved)
+    scores = grader.grade(_write(tmp_path, nb), assignment=solved).scores
     assert [s.points for s in scores] == [1, 0, 0]
     assert scores[1].messages == ["runs: raised NameError: name 'undefined_name' is not defined"]
     assert scores[2].cells == [
@@ -296,14 +296,14 @@ def test_which_assignment_is_recognised_or_refused(solved, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("not a notebook")
     with pytest.raises(grader.GradingError, match="not a Jupyter notebook"):
-        grader.grade(text, solution=solved)
+        grader.grade(text, assignment=solved)
     other = _notebook([("markdown", "# Another assignment\n\ntext"), ("code", "x = 1")])
     with pytest.raises(grader.GradingError, match="none of the graded notebooks: an assignment"):
         grader.grade(_write(tmp_path, other, "other.ipynb"))
     course = editions.solved_notebooks()[0]
     wrong = editions.edition(json.loads(course.read_text(encoding="utf-8")), course.stem)
     with pytest.raises(grader.GradingError, match=f"is the assignment {course.stem}.*metadata"):
-        grader.grade(_write(tmp_path, wrong, "tiny.ipynb"), solution=solved)
+        grader.grade(_write(tmp_path, wrong, "tiny.ipynb"), assignment=solved)
     with pytest.raises(grader.GradingError, match="is none of the graded assignments"):
         grader.find_solution(wrong, "x.ipynb", "C9_W9")
 

@@ -566,11 +566,16 @@ class Grade:
     identified: str
     notes: list[str]
 
+    @property
+    def crashes(self) -> list[str]:
+        """The learner's cells that raised, and the notes (an edition as shipped has none)."""
+        return [c for s in self.scores for c in s.cells] + list(self.notes)
 
-def grade_notebook(
-    path, *, assignment=None, timeout: float = TIMEOUT, limit: float = LIMIT
-) -> Grade:
-    """Grade the notebook at ``path`` (see the module's docstring)."""
+
+def grade(path, *, assignment=None, timeout: float = TIMEOUT, limit: float = LIMIT) -> Grade:
+    """Grade the notebook at ``path`` (see the module's docstring): one :class:`Score` per
+    exercise of its assignment (``assignment``: a name such as ``C2_W1`` or the solved
+    notebook's path, else recognised)."""
     if timeout <= 0 or limit <= 0:
         raise GradingError(f"timeout and limit must be positive seconds, got {timeout} and {limit}")
     nb = read_notebook(path)
@@ -586,25 +591,6 @@ def grade_notebook(
     return Grade(scores, solved_path, how, notes + run.notes)
 
 
-def grade(
-    path,
-    *,
-    solution=None,
-    assignment=None,
-    timeout: float = TIMEOUT,
-    limit: float = LIMIT,
-    errors: list | None = None,
-) -> list[Score]:
-    """One :class:`Score` per exercise of the assignment ``path`` is an edition of
-    (``solution``: the solved notebook's path, as ``assignment``). ``errors``, when given,
-    receives the learner's crashed cells (an edition as shipped has none)."""
-    result = grade_notebook(path, assignment=solution or assignment, timeout=timeout, limit=limit)
-    if errors is not None:
-        errors.extend(c for s in result.scores for c in s.cells)
-        errors.extend(result.notes)
-    return result.scores
-
-
 def main(
     path,
     assignment=None,
@@ -616,7 +602,7 @@ def main(
     """``make grade``: print the grade, write the feedback files; the exit status (:data:`EXIT`)."""
     start = time.perf_counter()
     try:
-        result = grade_notebook(path, assignment=assignment, timeout=timeout, limit=limit)
+        result = grade(path, assignment=assignment, timeout=timeout, limit=limit)
     except GradingError as err:
         print(f"cannot grade: {err}")
         print(f"refused (exit status {EXIT['refused']})")

@@ -1,15 +1,17 @@
 """A deliberately wrong answer for each exercise of each graded notebook:
-``{notebook file name: [(exercise, text in the solution, wrong text), ...]}``. The text
-must occur in exactly one cell with a solution region; grading the mutated notebook must
-score 0 on that exercise and full marks on the others."""
+``{notebook file name: [(exercise, text in the solution, wrong text[, "crash"]), ...]}``.
+The text must occur in exactly one cell with a solution region; grading the mutated notebook
+must score 0 on that exercise and full marks on the others. A mutation marked "crash" makes
+the learner's code raise; every exercise needs one that does not (a wrong value, caught)."""
 
-MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
+MUTATIONS: dict[str, list[tuple[str, ...]]] = {
     "C1_W1_Assignment_multiple_output_models.ipynb": [
         ("white_df", 'white_df["is_red"] = 0', 'white_df["is_red"] = 1'),
         ("red_df", 'red_df["is_red"] = 1', 'red_df["is_red"] = 0'),
         ("df_drop", 'df["quality"] < 8', 'df["quality"] < 9'),
         ("data_sizes", "train_test_split(df, test_size=0.2", "train_test_split(df, test_size=0.3"),
-        ("format_output", "val_Y = format_output(val)", "val_Y = format_output(test)"),
+        ("format_output", "val_Y = format_output(val)", "val_Y = format_output(test)", "crash"),
+        ("format_output", "train_Y = format_output(train)", "train_Y = format_output(train)[::-1]"),
         ("norm", "norm_val_X = norm(val)", "norm_val_X = norm(test)"),
         (
             "base_model",
@@ -50,7 +52,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ("tf_cast", "tf.cast(array, dtype=dtype)", "tf.cast(array, dtype=tf.float32)"),
         ("tf_multiply", "product = tf.multiply(tensor1, tensor2)", "product = tensor1 + tensor2"),
         ("tf_add", "total = tf.add(tensor1, tensor2)", "total = tf.subtract(tensor1, tensor2)"),
-        ("tf_gradient_tape", "        t.watch(x)", "        pass"),
+        ("tf_gradient_tape", "        t.watch(x)", "        pass", "crash"),
         (  # the derivative worked out by hand: right numbers, no tape asked
             "tf_gradient_tape",
             "dz_dx = t.gradient(z, x)",
@@ -61,7 +63,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str]]] = {
         ("F1Score", "2 * precision * recall", "precision * recall"),
         (
             "apply_gradient",
-            "optimizer.apply_gradients(zip(gradients, model.trainable_weights))",
+            "optimizer.apply_gradients(zip(gradients, model.trainable_weights, strict=True))",
             "pass",
         ),
         ("train_data_for_one_epoch", "losses.append(loss_value)", "pass"),

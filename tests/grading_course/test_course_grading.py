@@ -33,20 +33,19 @@ def _crashed(score) -> bool:
 
 @pytest.mark.parametrize("path", SOLVED, ids=_ids)
 def test_the_solution_scores_full_marks(path):
-    errors = []
-    scores = grader.grade(path, errors=errors)
-    assert [s.exercise for s in scores if not s.points] == [], report.table(scores)[0]
-    assert errors == []
+    grade = grader.grade(path)
+    assert [s.exercise for s in grade.scores if not s.points] == [], report.table(grade.scores)[0]
+    assert grade.crashes == []
 
 
 @pytest.mark.parametrize("path", SOLVED, ids=_ids)
 def test_the_edition_as_shipped_scores_zero_and_crashes_nowhere(path):
-    errors = []
-    scores = grader.grade(editions.edition_path(path), errors=errors)
+    grade = grader.grade(editions.edition_path(path))
+    scores = grade.scores
     assert [(s.points, s.note) for s in scores] == [(0, "not implemented")] * len(scores), (
         report.table(scores)[0]
     )
-    assert errors == []
+    assert grade.crashes == []
 
 
 CASES = [(path, m) for path in SOLVED for m in MUTATIONS.get(path.name, [])]
@@ -69,7 +68,7 @@ def test_a_wrong_answer_scores_zero_on_its_exercise_only(path, mutation, tmp_pat
     hits[0]["source"] = editions.source(hits[0]).replace(old, new, 1)
     wrong = tmp_path / path.name
     wrong.write_text(json.dumps(nb))
-    scores = grader.grade(wrong, solution=path)
+    scores = grader.grade(wrong, assignment=path).scores
     assert {s.exercise: s.points for s in scores} == {
         s.exercise: int(s.exercise != exercise) for s in scores
     }, report.table(scores)[0]

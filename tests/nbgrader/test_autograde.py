@@ -185,7 +185,7 @@ def results():
             if failures:
                 break
         begin = time.perf_counter()
-        ours[path, submission] = grader.grade(file, solution=path)
+        ours[path, submission] = grader.grade(file, assignment=path).scores
         key = f"make grade {path.stem}"
         timing[key] = timing.get(key, 0) + time.perf_counter() - begin
     timing["make grade, wall"] = time.perf_counter() - local
