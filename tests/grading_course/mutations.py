@@ -109,6 +109,12 @@ MUTATIONS: dict[str, list[tuple[str, ...]]] = {
             "checkpoint",
             "tf.train.Checkpoint(optimizer=optimizer, model=model)",
             "tf.train.Checkpoint(model=model)",
+            "crash",
+        ),
+        (  # a checkpoint of another optimizer than the one that trains
+            "checkpoint",
+            "tf.train.Checkpoint(optimizer=optimizer, model=model)",
+            "tf.train.Checkpoint(optimizer=keras.optimizers.Adam(LEARNING_RATE), model=model)",
         ),
         (
             "train_test_step_fns",
@@ -124,6 +130,13 @@ MUTATIONS: dict[str, list[tuple[str, ...]]] = {
             "distributed_train_test_step_fns",
             "strategy.run(train_step, args=(dataset_inputs,))",
             "train_step(dataset_inputs)",
+            "crash",
+        ),
+        (  # two training steps where one is asked
+            "distributed_train_test_step_fns",
+            "per_replica_losses = strategy.run(train_step, args=(dataset_inputs,))",
+            "strategy.run(train_step, args=(dataset_inputs,))\n"
+            "            per_replica_losses = strategy.run(train_step, args=(dataset_inputs,))",
         ),
     ],
     "C3_W1_Assignment_bird_boxes.ipynb": [
