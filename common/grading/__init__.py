@@ -136,11 +136,10 @@ class Checks:
 class exercise:  # noqa: N801 - used as ``with grading.exercise(name) as check``
     """Context manager that runs the tests of exercise ``name`` (the course's name for it)."""
 
-    def __init__(self, name: str, *, notebook: str | None = None):
+    def __init__(self, name: str):
         if not isinstance(name, str) or not name:
             raise ValueError(f"name must be the exercise's name, got {name!r}")
         self.checks = Checks(name)
-        self.notebook = notebook
         self._seal = _SEALS.pop(name, None)  # taken before any learner code runs in the block
 
     def __enter__(self) -> Checks:
@@ -180,19 +179,14 @@ def _first_line(error: BaseException) -> str:
     return text
 
 
-def _seal(*names: str) -> None:
+def _seal(name: str) -> None:
     """Called by the grader's copy of a check cell (never by a notebook): the next
-    :class:`exercise` of each name reports to the grader instead of raising."""
-    for name in names:
-        _SEALS[name] = secrets.token_hex(16)
-    print(end="", flush=True)
-    _announce({name: _SEALS[name] for name in names})
-
-
-def _announce(seals: dict) -> None:
+    :class:`exercise` named ``name`` reports to the grader, under a seal announced here,
+    instead of raising."""
     from IPython.display import display
 
-    display({RESULT_MIME: {"seals": seals}}, raw=True)
+    _SEALS[name] = secrets.token_hex(16)
+    display({RESULT_MIME: {"seals": {name: _SEALS[name]}}}, raw=True)
 
 
 def _report(seal: str, checks: Checks) -> None:

@@ -65,7 +65,7 @@ LIMIT = 1200  # seconds the whole run may take
 PRELUDE = (
     "import importlib as _importlib, common.grading as _grading  # the grader: a fresh copy\n"
     "grading = _importlib.reload(_grading)\n"
-    "grading._seal({names})\n"
+    "grading._seal({name!r})\n"
 )
 
 
@@ -342,36 +342,40 @@ class _Outcome:
     note: str = ""
     not_implemented: bool = False
     cells: list = field(default_factory=list)
-    started: bool = False
 
 
-def _bound(text: str) -> set[str]:
-    """The names a cell binds at its top level with a def, a class or an assignment (an
-    import of the same module as the assignment's is harmless)."""
-    imports = set(_definitions(text)) - set(_definitions(text, imports=False))
-    return set(_definitions(text, everything=True)) - imports
-
-
-def _definitions(text: str, everything: bool = False, imports: bool = True) -> dict[str, str]:
-    """Name -> the source of the top-level function, class or import that binds it (with
-    ``everything``, assignments too); empty when the cell is not plain Python."""
+def _statements(text: str) -> list[tuple[str, str, str]]:
+    """``(name, kind, source)`` for each name a cell binds at its top level; ``kind`` is
+    "def" (a function or class), "import" or "assign". Empty when it is not plain Python."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
-        return {}
-    found = {}
+        return []
+    found = []
     for node in tree.body:
-        names = []
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names = [node.name]
-        elif imports and isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [(a.asname or a.name).split(".")[0] for a in node.names]
-        elif everything and isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            kind, names = "def", [node.name]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            kind, names = "import", [(a.asname or a.name).split(".")[0] for a in node.names]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            kind = "assign"
             names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-        for name in names:
-            found[name] = ast.get_source_segment(text, node) or ""
+        else:
+            continue
+        found += [(name, kind, ast.get_source_segment(text, node) or "") for name in names]
     return found
+
+
+def _bound(text: str) -> set[str]:
+    """The names a cell binds with a def, a class or an assignment (an import of the same
+    module as the assignment's is harmless)."""
+    return {name for name, kind, _ in _statements(text) if kind != "import"}
+
+
+def _definitions(text: str) -> dict[str, str]:
+    """Name -> the source of the top-level function, class or import that binds it."""
+    return {name: code for name, kind, code in _statements(text) if kind != "assign"}
 
 
 def _errors(outputs) -> list[tuple[str, str]]:
@@ -461,12 +465,10 @@ class _Run:
         outcome = self.outcomes[step.exercise]
         text = step.text
         if step.kind == "check":
-            text = PRELUDE.format(names=", ".join(repr(n) for n in [step.exercise])) + text
-        if step.kind == "learner":
-            outcome.started = True
-            if step.cell is None:
-                outcome.note = outcome.note or "its cell is missing from your notebook"
-                return index + 1
+            text = PRELUDE.format(name=step.exercise) + text
+        if step.kind == "learner" and step.cell is None:
+            outcome.note = outcome.note or "its cell is missing from your notebook"
+            return index + 1
         outputs, status = self.kernel.run(text, timeout)
         if status != "ok":
             self.kernel.close()
