@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from common import strategy
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "browser"
@@ -41,13 +42,6 @@ def chromium_path() -> str | None:
     """The Chromium binary: $TFAT_CHROMIUM, else chromium (or chromium-browser) on PATH."""
     found = os.environ.get("TFAT_CHROMIUM") or shutil.which("chromium")
     return found or shutil.which("chromium-browser")
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def lab_command(port: int, token: str) -> list[str]:
@@ -120,7 +114,7 @@ def jupyter(tmp_path_factory):
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
                JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "run"))  # fmt: skip
     OUT.mkdir(parents=True, exist_ok=True)
-    port, token = free_port(), secrets.token_hex(16)
+    port, token = strategy.free_ports(1)[0], secrets.token_hex(16)
     log = OUT / "jupyterlab.log"
     with log.open("w") as fh:
         process = subprocess.Popen(
