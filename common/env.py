@@ -180,9 +180,12 @@ def online(timeout: float = 2.0, *, refresh: bool = False) -> bool:
         return cached[1]
 
     result = {"ok": False}
+    given_up = threading.Event()
 
     def probe():
         for host, port in PROBE_HOSTS:
+            if given_up.is_set():  # online() has answered: a late probe tries no more hosts
+                return
             try:
                 with socket.create_connection((host, port), timeout=timeout):
                     result["ok"] = True
@@ -193,6 +196,7 @@ def online(timeout: float = 2.0, *, refresh: bool = False) -> bool:
     thread = threading.Thread(target=probe, daemon=True)
     thread.start()
     thread.join(timeout)  # name lookups ignore socket timeouts: bound them here
+    given_up.set()
     _online_cache[key] = (time.monotonic(), result["ok"])
     return result["ok"]
 

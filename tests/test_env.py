@@ -113,8 +113,10 @@ def test_online_gives_up_on_a_probe_that_hangs(monkeypatch):
     import threading
 
     release = threading.Event()
+    tried = []
 
-    def hang(*args, **kwargs):
+    def hang(address, *args, **kwargs):
+        tried.append(address)
         release.wait(60)
         raise OSError("released")
 
@@ -126,6 +128,10 @@ def test_online_gives_up_on_a_probe_that_hangs(monkeypatch):
     finally:
         release.set()
     assert time.perf_counter() - start < 10  # far from the minute it would hang
+    # Released after online() answered, the probe must not go on to the next host (once
+    # the patch is undone that would be a real lookup: the smoke run's guard caught one).
+    time.sleep(0.2)
+    assert tried == [env.PROBE_HOSTS[0]]
 
 
 @pytest.mark.parametrize("bad", [0, -1, "2"])
