@@ -34,7 +34,7 @@ import tempfile
 
 import numpy as np
 
-from common import checks, env, sources
+from common import cache, checks, env, sources
 from common.data.photos import SMOKE_EXTENT
 
 PRESET = "retinanet_resnet50_fpn_coco"
@@ -168,6 +168,8 @@ def load_detector(preset: str = PRESET, *, image_size: int = 640, pretrain_steps
     converter resizes to ``image_size``. Smoke mode: :func:`small_detector` pretrained for
     ``pretrain_steps`` batches of 32 generated scenes of ``PRETRAIN_SHAPES`` (one class,
     "object"): the stand-in for COCO, so that the backbone it hands on has learnt something.
+    Like the preset's download, that pretraining happens once: later calls load its
+    weights from :func:`common.cache.build_once`'s folder.
 
     Raises:
         ValueError: ``preset`` is neither a keras-hub RetinaNet preset, a ``kaggle://`` or
@@ -180,7 +182,7 @@ def load_detector(preset: str = PRESET, *, image_size: int = 640, pretrain_steps
     checks.positive_int("pretrain_steps", pretrain_steps)
     if env.is_smoke():
         detector = small_detector(image_size)
-        losses = pretrain(detector, steps=pretrain_steps)
+        losses = _pretrained(detector, image_size, pretrain_steps)
         return detector, (
             f"smoke mode: a small random-init RetinaNet ({detector.count_params():,} "
             f"parameters) pretrained (Adam, learning rate 2e-3) on {pretrain_steps * 32} "
@@ -265,6 +267,32 @@ def pretrain(detector, *, steps: int = 120, batch_size: int = 32, learning_rate=
         loss = step(images[batch], {"boxes": boxes[batch], "labels": labels[batch]})
         losses.append(float(loss))
     return losses
+
+
+def _pretrained(detector, image_size: int, steps: int) -> list[float]:
+    """:func:`pretrain` ``detector`` once per code version; later calls load the weights
+    (``common.cache``, as full mode's download is cached). Returns the pretraining losses.
+    Loading draws no random numbers and neither does pretraining, so the notebooks that
+    follow see the same random draws either way."""
+    import json
+
+    import keras
+
+    def make(scratch):
+        losses = pretrain(detector, steps=steps)
+        detector.save_weights(scratch / "detector.weights.h5")
+        (scratch / "losses.json").write_text(json.dumps(losses))
+
+    keras_hub = _keras_hub()
+    stamp = cache.fingerprint(
+        "detection.py", "data/generate.py",
+        extra=f"keras {keras.__version__} keras-hub {keras_hub.__version__}",
+    )  # fmt: skip
+    folder = cache.build_once(
+        cache.root() / "coco_standin" / f"{image_size}px-{steps}steps-{stamp}", make
+    )
+    detector.load_weights(folder / "detector.weights.h5")
+    return json.loads((folder / "losses.json").read_text())
 
 
 def few_shot_detector(source, num_classes: int = 1):

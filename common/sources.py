@@ -39,7 +39,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from common import env
+from common import cache, env
 
 SMOKE_HINT = "run offline with TFAT_MODE=smoke (small stand-in data, no network)"
 
@@ -72,9 +72,8 @@ def keras_datasets_dir() -> Path:
 
 
 def fakes_dir() -> Path:
-    """Folder of the dry run's generated fakes: ``$TFAT_CACHE_DIR/fakes``."""
-    default = Path(tempfile.gettempdir()) / "tfat_cache"
-    return Path(os.environ.get("TFAT_CACHE_DIR", default)) / "fakes"
+    """Folder of the dry run's generated fakes: ``fakes`` in :func:`common.cache.root`."""
+    return cache.root() / "fakes"
 
 
 # --------------------------------------------------------------------------- files

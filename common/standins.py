@@ -27,22 +27,19 @@ The SavedModel has two entry points, one per family of hub detectors:
   there) and ``detection_class_labels`` ``[N]`` (int64 ids) out.
 
 :func:`common.hub_models.unpack` turns either kind of result into NumPy arrays. Images of any size are
-accepted (resized to the network's 64×64 inside). The trained export is cached under
-``cache_root()`` in a folder named after :data:`VERSION` and a hash of the code that
-builds it, written atomically, so several notebooks and test workers share one build.
+accepted (resized to the network's 64×64 inside). The trained export is kept by
+:func:`common.cache.build_once` under ``cache_root()``, in a folder named after
+:data:`VERSION` and a hash of the code that builds it, so several notebooks and test
+workers share one build.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from common import boxes
+from common import boxes, cache
 
 _VARIANCES = (0.1, 0.1, 0.2, 0.2)  # common.boxes.encode's defaults
 
@@ -61,9 +58,8 @@ WIDTH = 16  # filters of the first layers
 
 
 def cache_root() -> Path:
-    """Folder of the cached stand-ins: ``$TFAT_CACHE_DIR/standins`` (default: the temp dir)."""
-    default = Path(tempfile.gettempdir()) / "tfat_cache"
-    return Path(os.environ.get("TFAT_CACHE_DIR", default)) / "standins"
+    """Folder of the cached stand-ins: ``standins`` in :func:`common.cache.root`."""
+    return cache.root() / "standins"
 
 
 def anchor_boxes() -> np.ndarray:
@@ -316,64 +312,30 @@ def export(net, folder) -> Path:
     return folder
 
 
-@contextlib.contextmanager
-def _locked(path: Path):
-    """Hold an exclusive lock on ``path`` (POSIX ``flock``; a no-op where it is missing)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: the atomic rename below still keeps the cache whole
-        yield
-        return
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _fingerprint() -> str:
     """Hash of the code that makes the stand-in (this module, ``boxes``, ``training`` and
-    the scene generator ``data/generate.py``) and of the TensorFlow version: the cache
-    never serves a stale export."""
-    import hashlib
-
-    import tensorflow as tf
-
-    digest = hashlib.sha1(f"{VERSION} {tf.__version__}".encode())
-    for name in ("standins.py", "boxes.py", "training.py", "data/generate.py"):
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()[:12]
+    the scene generator ``data/generate.py``), :data:`VERSION` and the TensorFlow version:
+    the cache never serves a stale export."""
+    return cache.fingerprint(
+        "standins.py", "boxes.py", "training.py", "data/generate.py", extra=VERSION
+    )
 
 
 def build(root=None, *, verbose: int = 0) -> Path:
     """Train and export the stand-ins once; return the folder holding both SavedModels.
 
     The export lives in ``root / f"scene_detector_v{VERSION}-{fingerprint}"`` (``root``
-    defaults to :func:`cache_root`; the fingerprint hashes the code that builds it). It is written to a scratch folder and renamed into place, under
-    a lock, so parallel builders (test workers, notebooks) never see half an export and
-    only the first one trains.
+    defaults to :func:`cache_root`; the fingerprint hashes the code that builds it), built
+    by :func:`common.cache.build_once`: parallel builders (test workers, notebooks) never
+    see half an export, and only the first one trains.
     """
     root = cache_root() if root is None else Path(root)
-    final = root / f"scene_detector_v{VERSION}-{_fingerprint()}"
-    if final.is_dir():
-        return final
-    root.mkdir(parents=True, exist_ok=True)
-    with _locked(root / f"{final.name}.lock"):
-        if final.is_dir():  # another process built it while we waited
-            return final
-        scratch = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=root))
-        try:
-            net, _ = train(verbose=verbose)
-            export(net, scratch)
-            try:
-                os.rename(scratch, final)
-            except OSError:
-                if not final.is_dir():
-                    raise
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-    return final
+
+    def make(scratch: Path) -> None:
+        net, _ = train(verbose=verbose)
+        export(net, scratch)
+
+    return cache.build_once(root / f"scene_detector_v{VERSION}-{_fingerprint()}", make)
 
 
 def detector(*, masks: bool = False, root=None):
