@@ -270,13 +270,19 @@ def pretrain(detector, *, steps: int = 120, batch_size: int = 32, learning_rate=
 
 
 def _pretrained(detector, image_size: int, steps: int) -> list[float]:
-    """:func:`pretrain` ``detector`` once per code version; later calls load the weights
-    (``common.cache``, as full mode's download is cached). Returns the pretraining losses.
-    Loading draws no random numbers and neither does pretraining, so the notebooks that
-    follow see the same random draws either way."""
+    """:func:`pretrain` ``detector`` once; later calls load the weights (``common.cache``,
+    as full mode's download is cached). Returns the pretraining losses.
+
+    The cache entry is named after the code, the versions and a hash of ``detector``'s
+    initial weights, which the caller's random state decides: a call finds the weights it
+    would have trained itself, whichever notebook ran first. Loading draws no random
+    numbers and neither does pretraining, so what follows sees the same draws either way."""
+    import hashlib
     import json
 
     import keras
+
+    initial = hashlib.sha1(b"".join(w.numpy().tobytes() for w in detector.weights))
 
     def make(scratch):
         losses = pretrain(detector, steps=steps)
@@ -288,9 +294,8 @@ def _pretrained(detector, image_size: int, steps: int) -> list[float]:
         "detection.py", "data/generate.py",
         extra=f"keras {keras.__version__} keras-hub {keras_hub.__version__}",
     )  # fmt: skip
-    folder = cache.build_once(
-        cache.root() / "coco_standin" / f"{image_size}px-{steps}steps-{stamp}", make
-    )
+    name = f"{image_size}px-{steps}steps-{stamp}-{initial.hexdigest()[:12]}"
+    folder = cache.build_once(cache.root() / "coco_standin" / name, make)
     detector.load_weights(folder / "detector.weights.h5")
     return json.loads((folder / "losses.json").read_text())
 
