@@ -193,7 +193,7 @@ def online(timeout: float = 2.0, *, refresh: bool = False) -> bool:
             except OSError:
                 continue
 
-    thread = threading.Thread(target=probe, daemon=True)
+    thread = threading.Thread(target=probe, daemon=True, name="tfat-online-probe")
     thread.start()
     thread.join(timeout)  # name lookups ignore socket timeouts: bound them here
     given_up.set()
