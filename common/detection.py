@@ -273,7 +273,8 @@ def _pretrained(detector, image_size: int, steps: int) -> list[float]:
     """:func:`pretrain` ``detector`` once; later calls load the weights (``common.cache``,
     as full mode's download is cached). Returns the pretraining losses.
 
-    The cache entry is named after the code, the versions and a hash of ``detector``'s
+    The cache entry is named after the code (this module, the scene generator and
+    ``SMOKE_EXTENT``'s ``data/photos.py``), the versions and a hash of ``detector``'s
     initial weights, which the caller's random state decides: a call finds the weights it
     would have trained itself, whichever notebook ran first. Loading draws no random
     numbers and neither does pretraining, so what follows sees the same draws either way."""
@@ -291,7 +292,7 @@ def _pretrained(detector, image_size: int, steps: int) -> list[float]:
 
     keras_hub = _keras_hub()
     stamp = cache.fingerprint(
-        "detection.py", "data/generate.py",
+        "detection.py", "data/generate.py", "data/photos.py",
         extra=f"keras {keras.__version__} keras-hub {keras_hub.__version__}",
     )  # fmt: skip
     name = f"{image_size}px-{steps}steps-{stamp}-{initial.hexdigest()[:12]}"
